@@ -1,0 +1,53 @@
+"""The analysis pipeline: clip -> foot signal -> events -> reps (the public Python API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from . import events as events_mod
+from . import tracking
+from .metrics import PAUSE_S, build_reps, parse_legs
+from .types import Analysis, Roi
+from .video import probe
+
+ProgressFn = Callable[[int], None]
+
+
+def analyze_video(path: Path | str, leg: str | list[str] = "left",
+                  capture_fps: float | None = None, roi: Roi | str | None = None,
+                  pause_s: float = PAUSE_S, progress: ProgressFn | None = None) -> Analysis:
+    """Analyse one clip: every ground contact and flight of the foot near the floor.
+
+    ``leg``: "left", "right", "both" or a comma list naming the sets in order;
+    ``capture_fps``: real capture rate (frames per second) for slow-motion exports;
+    ``roi``: foot region "X,Y,W,H" in upright pixels (found automatically if None);
+    ``pause_s``: a contact longer than this many seconds is a standing pause between sets;
+    ``progress``: called with the number of frames decoded so far.
+    Raises LegrsiError subclasses with one-line messages for unusable input.
+    """
+    path = Path(path)
+    legs = parse_legs(leg) if isinstance(leg, str) else list(leg)
+    info = probe(path, capture_fps)
+    region = Roi.parse(roi) if isinstance(roi, str) else roi
+    signal = tracking.track(info, region, progress=progress)
+    initial_contact, events = events_mod.detect(signal, info.capture_fps)
+    reps = build_reps(events, initial_contact, path.stem, legs, pause_s)
+    warnings = list(signal.warnings)
+    warnings.extend(_time_base_warnings(info, reps))
+    n_sets = max((r.set for r in reps), default=0)
+    if len(legs) > 1 and n_sets != len(legs):
+        warnings.append(f"--leg names {len(legs)} sets but {n_sets} were found "
+                        "(sets are separated by a standing pause)")
+    return Analysis(info=info, signal=signal, initial_contact=initial_contact, events=events,
+                    reps=reps, legs=legs, warnings=warnings)
+
+
+def _time_base_warnings(info, reps) -> list[str]:  # type: ignore[no-untyped-def]
+    flights = [r.flight_s for r in reps if r.flight_s is not None]
+    if info.capture_fps_given or not flights:
+        return []
+    if max(flights) > 1.0 or (info.container_fps <= 60 and max(flights) > 0.8):
+        return [f"flights last up to {max(flights):.2f} s at {info.container_fps:g} fps: this "
+                "looks like a slow-motion export; give the capture rate with --fps (e.g. 240)"]
+    return []

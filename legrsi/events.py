@@ -1,0 +1,229 @@
+"""Foot signal -> touchdowns and take-offs (hysteresis thresholds, sub-frame edges).
+
+Pure numpy. A frame is in contact when the lowest foot point is on the floor (height near 0)
+and in flight when it is clearly above it. Short blips are removed. Each edge is then placed
+between frames: in flight the lowest foot point follows a parabola, so a quadratic fitted to
+the clearly airborne samples and solved for height 0 gives the take-off and landing instants
+more precisely than the first frame past a threshold (a contact shadow or blur merges with the
+foot for the first pixels of rise).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal, LegrsiError
+
+CONTACT, AIR, UNKNOWN = 0, 1, -1
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Detection settings: heights in pixels, durations in seconds."""
+
+    on_px: float
+    off_px: float
+    min_flight_s: float
+    min_contact_s: float
+    min_peak_px: float
+
+
+def thresholds(sig: FootSignal, fps: float) -> Thresholds:
+    """Thresholds derived from the signal's contact jitter (pixels) and the frame rate."""
+    noise = max(sig.px_noise, 0.3)
+    on = max(3.5 * noise, 1.5)
+    return Thresholds(on_px=on, off_px=max(1.2 * noise, 0.5 * on),
+                      min_flight_s=max(0.045, 1.5 / fps), min_contact_s=max(0.03, 1.5 / fps),
+                      min_peak_px=2.0 * on)
+
+
+def classify(height: np.ndarray, th: Thresholds) -> np.ndarray:
+    """Per-frame state (CONTACT, AIR, UNKNOWN for no foot seen) with hysteresis."""
+    state = np.full(len(height), UNKNOWN, np.int8)
+    cur = UNKNOWN
+    for i, h in enumerate(height):
+        if math.isnan(h):
+            state[i] = UNKNOWN
+            continue
+        if h >= th.on_px:
+            cur = AIR
+        elif h <= th.off_px:
+            cur = CONTACT
+        elif cur == UNKNOWN:
+            cur = CONTACT if h < (th.on_px + th.off_px) / 2 else AIR
+        state[i] = cur
+    return state
+
+
+def _runs(state: np.ndarray) -> list[tuple[int, int, int]]:
+    """(value, start, end-exclusive) runs of equal values."""
+    if len(state) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(state)) + 1
+    starts = np.concatenate(([0], cut))
+    ends = np.concatenate((cut, [len(state)]))
+    return [(int(state[s]), int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+
+
+def fill_unknown(state: np.ndarray) -> np.ndarray:
+    """Bridge frames without a visible foot: same state on both sides -> that state;
+    between AIR and CONTACT -> AIR (the foot left the region going up); at the ends -> the
+    neighbouring state."""
+    out = state.copy()
+    runs = _runs(out)
+    for i, (v, s, e) in enumerate(runs):
+        if v != UNKNOWN:
+            continue
+        left = runs[i - 1][0] if i > 0 else UNKNOWN
+        right = runs[i + 1][0] if i + 1 < len(runs) else UNKNOWN
+        if left == UNKNOWN and right == UNKNOWN:
+            continue
+        out[s:e] = AIR if AIR in (left, right) else CONTACT
+    return out
+
+
+def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
+    """Remove flights that are too short or too low and contacts that are too short."""
+    out = state.copy()
+    for _ in range(3):
+        changed = False
+        for v, s, e in _runs(out):
+            inner = s > 0 and e < len(out)
+            dur = _duration(times, s, e)
+            if v == AIR and inner and (dur < th.min_flight_s or
+                                       np.nanmax(height[s:e]) < th.min_peak_px):
+                out[s:e] = CONTACT
+                changed = True
+            elif v == CONTACT and inner and dur < th.min_contact_s:
+                out[s:e] = AIR
+                changed = True
+        if not changed:
+            break
+    return out
+
+
+def _duration(times: np.ndarray, s: int, e: int) -> float:
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    return float(times[e - 1] - times[s]) + dt
+
+
+def _fit_roots(t: np.ndarray, h: np.ndarray) -> tuple[float, float, float] | None:
+    """Fit h = a t^2 + b t + c (a < 0); return (root1, root2, rms residual) or None."""
+    if len(t) < 5:
+        return None
+    t0 = float(t[0])
+    a, b, c = np.polyfit(t - t0, h, 2)
+    if a >= 0:
+        return None
+    disc = b * b - 4 * a * c
+    if disc <= 0:
+        return None
+    r = math.sqrt(disc)
+    r1, r2 = sorted(((-b + r) / (2 * a), (-b - r) / (2 * a)))
+    rms = float(np.sqrt(np.mean((np.polyval((a, b, c), t - t0) - h) ** 2)))
+    return r1 + t0, r2 + t0, rms
+
+
+def _first_frame_at(times: np.ndarray, t: float) -> int:
+    return int(np.searchsorted(times, t - 1e-9, side="left"))
+
+
+def _edge_time(times: np.ndarray, k: int) -> float:
+    """Midpoint between frame k-1 and frame k (edge known to whole frames only)."""
+    if k <= 0:
+        return float(times[0])
+    return float(times[k - 1] + times[k]) / 2.0
+
+
+def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresholds,
+                   noise: float) -> tuple[float | None, float | None, float, float]:
+    """Sub-frame take-off / landing for an AIR run [s, e); each None if not refinable.
+
+    Returns (t_takeoff, t_landing, conf_takeoff, conf_landing).
+    """
+    hh = h[s:e]
+    tt = times[s:e]
+    good = np.isfinite(hh)
+    if good.sum() < 5:
+        return None, None, 0.6, 0.6
+    peak = float(np.nanmax(hh))
+    lo = max(2.0 * th.on_px, 0.15 * peak)
+    use = good & (hh > lo) & (hh < 0.85 * peak + 0.15 * lo) if peak > 4 * lo else good & (hh > lo)
+    fit = _fit_roots(tt[use], hh[use]) if use.sum() >= 5 else None
+    if fit is None:
+        return None, None, 0.6, 0.6
+    r1, r2, rms = fit
+    quality = math.exp(-rms / max(3.0 * noise, 1.0))
+    dt = float(np.median(np.diff(times)))
+    out: list[float | None] = [None, None]
+    confs = [0.6, 0.6]
+    for j, (root, k) in enumerate(((r1, s), (r2, e))):
+        if k <= 0 or k >= len(times):
+            continue
+        thr_t = _edge_time(times, k)
+        off = abs(root - thr_t) / dt
+        if off <= 4.0:
+            out[j] = root
+            confs[j] = float(np.clip(quality * math.exp(-max(0.0, off - 1.0) / 2.0), 0.05, 1.0))
+        else:
+            confs[j] = 0.3
+    return out[0], out[1], confs[0], confs[1]
+
+
+def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
+    """Find contacts and flights in a foot signal.
+
+    ``fps`` is the capture rate (frames per second). Returns (initial_contact, events) where
+    events alternate touchdown / take-off in time order.
+    """
+    if len(sig) < 2:
+        raise LegrsiError("too few frames to detect contacts")
+    th = thresholds(sig, fps)
+    state = clean(fill_unknown(classify(sig.height, th)), sig.height, sig.times, th)
+    known = state[state != UNKNOWN]
+    if len(known) == 0:
+        raise LegrsiError("no foot seen near the floor")
+    initial_contact = bool(known[0] == CONTACT)
+    events: list[Event] = []
+    runs = [r for r in _runs(state) if r[0] != UNKNOWN]
+    for v, s, e in runs:
+        if v != AIR:
+            continue
+        t_to, t_ld, c_to, c_ld = _refine_flight(sig.times, sig.height, s, e, th, sig.px_noise)
+        if s > 0 and _before_is_contact(state, s):
+            events.append(_event(TAKEOFF, sig.times, s, t_to, c_to, sig.conf))
+        if e < len(state) and state[e] == CONTACT:
+            events.append(_event(TOUCHDOWN, sig.times, e, t_ld, c_ld, sig.conf))
+    return initial_contact, _consistent(events)
+
+
+def _before_is_contact(state: np.ndarray, s: int) -> bool:
+    return state[s - 1] == CONTACT
+
+
+def _event(kind: str, times: np.ndarray, k: int, t: float | None, conf: float,
+           frame_conf: np.ndarray) -> Event:
+    if t is None:
+        t = _edge_time(times, k)
+    else:
+        k = min(max(_first_frame_at(times, t), 0), len(times) - 1)
+    evidence = float(np.nanmean(frame_conf[max(0, k - 2): k + 2])) if len(frame_conf) else 1.0
+    c = float(np.clip(conf * (0.5 + 0.5 * evidence), 0.0, 1.0))
+    return Event(kind, int(k), float(t), round(c, 3))  # type: ignore[arg-type]
+
+
+def _consistent(events: list[Event]) -> list[Event]:
+    """Keep alternation and increasing times after sub-frame refinement."""
+    out: list[Event] = []
+    for ev in events:
+        if out and (ev.time <= out[-1].time or ev.frame < out[-1].frame):
+            prev = out[-1]
+            mid = max(prev.frame, min(ev.frame, prev.frame + 1))
+            ev = Event(ev.kind, mid, max(ev.time, prev.time + 1e-6), min(ev.conf, 0.2))
+        if out and out[-1].kind == ev.kind:
+            continue
+        out.append(ev)
+    return out

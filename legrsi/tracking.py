@@ -1,0 +1,222 @@
+"""Frames -> foot signal: the height of the lowest foot point above the floor, per frame.
+
+One streaming pass over the clip. Each frame's foot region is compared with a background
+model (after removing flicker and, for hand-held clips, camera shake); the rows that differ
+form vertical runs; the biggest run is the leg and foot, and its bottom row is the lowest foot
+point. A contact shadow stays on the floor, so in flight it is a separate, thin run below the
+gap and does not count. The floor row is the level the foot bottom returns to in contact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .locate import Located, Preview, background, clip_roi, locate, noise_sigma, preview
+from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
+from .video import FrameReader
+
+ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class _Model:
+    roi: Roi
+    scale: float            # analysis pixels per full-resolution pixel
+    size: tuple[int, int]   # analysis crop (w, h)
+    bg: np.ndarray          # (h, w) float32 background at analysis scale
+    gain_idx: np.ndarray    # flat indices of stable background pixels (flicker gain)
+    thr: float              # grey-level difference that counts as foreground
+    min_row_px: int         # pixels a row needs to be occupied
+    stab_ref: np.ndarray | None
+    stab_mask: np.ndarray | None
+    stab_scale: float
+
+
+def _crop(img: np.ndarray, roi: Roi, size: tuple[int, int],
+          shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    if shift != (0.0, 0.0):
+        cx = roi.x + roi.w / 2.0 - 0.5 + shift[0]
+        cy = roi.y + roi.h / 2.0 - 0.5 + shift[1]
+        patch = cv2.getRectSubPix(np.ascontiguousarray(img), (roi.w, roi.h), (cx, cy))
+    else:
+        patch = img[roi.y: roi.y + roi.h, roi.x: roi.x + roi.w]
+    if (roi.w, roi.h) != size:
+        patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
+    return patch
+
+
+def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, float]:
+    """Reference picture and athlete mask for shake compensation; (None, None, 1) when the
+    camera is steady (tripod)."""
+    frames = prev.frames
+    h, w = frames.shape[1:]
+    s = min(1.0, 256.0 / max(h, w))
+    small = np.stack([cv2.resize(f, (max(8, round(w * s)), max(8, round(h * s))),
+                                 interpolation=cv2.INTER_AREA) for f in frames]).astype(np.float32)
+    ref = np.median(small, axis=0)
+    moving = np.percentile(np.abs(small - ref), 90, axis=0) > 10.0
+    moving = cv2.dilate(moving.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    win = cv2.createHanningWindow(ref.shape[::-1], cv2.CV_32F)
+    shifts = []
+    for f in small:
+        f[moving] = ref[moving]
+        shifts.append(cv2.phaseCorrelate(ref, f, win)[0])
+    mag = np.hypot(*np.array(shifts).T) / (s * prev.scale)  # full-resolution pixels
+    if len(mag) < 3 or moving.mean() > 0.6 or float(np.median(mag)) < 0.75:
+        return None, None, 1.0
+    return ref, moving, s * prev.scale
+
+
+def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
+    roi = loc.roi
+    scale = min(1.0, ANALYSIS_FOOT_PX / max(loc.foot_len, 1.0))
+    size = (max(8, round(roi.w * scale)), max(8, round(roi.h * scale)))
+    ps = prev.scale
+    proi = Roi(int(roi.x * ps), int(roi.y * ps), max(2, int(roi.w * ps)), max(2, int(roi.h * ps)))
+    crops = np.stack([cv2.resize(f[proi.y: proi.y + proi.h, proi.x: proi.x + proi.w], size,
+                                 interpolation=cv2.INTER_LINEAR) for f in prev.frames])
+    sigma = noise_sigma(prev.frames) * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
+    bg = background(crops, sigma)
+    spread = np.percentile(crops, 85, axis=0) - np.percentile(crops, 15, axis=0)
+    stable = np.flatnonzero((spread < max(8.0, 3 * sigma)).ravel())
+    if len(stable) < 50:
+        stable = np.arange(bg.size)
+    rng = np.random.default_rng(0)
+    gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
+    thr = max(7.0, 4.0 * noise_sigma(crops))
+    stab_ref, stab_mask, stab_scale = _stab_setup(prev)
+    return _Model(roi, scale, size, bg, gain_idx, thr, 2, stab_ref, stab_mask, stab_scale)
+
+
+def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
+    assert model.stab_ref is not None
+    h, w = model.stab_ref.shape
+    small = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small[model.stab_mask] = model.stab_ref[model.stab_mask]
+    (dx, dy), _ = cv2.phaseCorrelate(model.stab_ref, small, win)
+    return dx / model.stab_scale, dy / model.stab_scale
+
+
+def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
+    """Bottom row of the leg run (analysis px, NaN if none), foot x (analysis px), contrast."""
+    f = crop.astype(np.float32)
+    flat_bg = model.bg.ravel()[model.gain_idx]
+    gain = float(np.median(f.ravel()[model.gain_idx] / np.maximum(flat_bg, 1.0)))
+    diff = np.abs(f - gain * model.bg)
+    mask = (diff > model.thr).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
+    counts = mask.sum(axis=1)
+    occ = counts >= model.min_row_px
+    if not occ.any():
+        return math.nan, math.nan, 0.0
+    edges = np.diff(np.concatenate(([0], occ.view(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # exclusive
+    csum = np.concatenate(([0], np.cumsum(counts)))
+    weights = csum[ends] - csum[starts]
+    k = int(np.argmax(weights))
+    bottom = int(ends[k] - 1)
+    # sub-pixel bottom edge: fraction of the foot's width present in the last row
+    width_ref = float(np.median(counts[max(starts[k], bottom - 4): bottom + 1]))
+    frac = min(1.0, counts[bottom] / max(width_ref, 1.0))
+    lo = max(starts[k], bottom - 3)
+    cols = np.flatnonzero(mask[lo: bottom + 1].any(axis=0))
+    foot_x = float(cols.mean()) if len(cols) else math.nan
+    contrast = float(diff[lo: bottom + 1][mask[lo: bottom + 1] > 0].mean()) / model.thr
+    return bottom + frac - 0.5, foot_x, contrast
+
+
+_KERNEL = np.ones((3, 3), np.uint8)
+
+
+def track(info: VideoInfo, roi: Roi | None = None,
+          progress: ProgressFn | None = None) -> FootSignal:
+    """Decode the clip once and return the per-frame foot signal (heights in pixels)."""
+    prev = preview(info)
+    loc = locate(prev, info) if roi is None else _given(roi, info)
+    model = _build_model(info, prev, loc)
+    reader = FrameReader(info)
+    times: list[float] = []
+    bottoms: list[float] = []
+    xs: list[float] = []
+    contrasts: list[float] = []
+    shifts: list[tuple[float, float]] = []
+    win = (cv2.createHanningWindow(model.stab_ref.shape[::-1], cv2.CV_32F)
+           if model.stab_ref is not None else None)
+    for frame in reader:
+        sh = _shift(model, frame.image, win) if win is not None else (0.0, 0.0)
+        b, x, c = _measure(model, _crop(frame.image, model.roi, model.size, sh))
+        times.append(frame.time)
+        bottoms.append(b)
+        xs.append(x)
+        contrasts.append(c)
+        shifts.append(sh)
+        if progress is not None and frame.index % 64 == 0:
+            progress(frame.index + 1)
+    if not times:
+        raise VideoError(f"{info.path.name}: video has no decodable frames")
+    sig = _to_signal(model, np.array(times), np.array(bottoms), np.array(xs),
+                     np.array(contrasts), np.array(shifts))
+    sig.warnings.extend(reader.warnings)
+    return sig
+
+
+def _given(roi: Roi, info: VideoInfo) -> Located:
+    if roi.x + roi.w > info.width or roi.y + roi.h > info.height:
+        raise NoMovementError(
+            f"--roi {roi.x},{roi.y},{roi.w},{roi.h} lies outside the "
+            f"{info.width}x{info.height} picture")
+    roi = clip_roi(roi, info)
+    return Located(roi=roi, floor_y=roi.y + roi.h * 0.85, foot_len=roi.h / 2.5)
+
+
+def _to_signal(model: _Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndarray,
+               contrasts: np.ndarray, shifts: np.ndarray) -> FootSignal:
+    seen = np.isfinite(bottoms)
+    if seen.sum() < 3:
+        raise NoMovementError("no foot found near the floor (is the athlete's foot in frame?)")
+    floor, noise = contact_level(bottoms[seen])
+    s = model.scale
+    height = np.where(seen, np.clip(floor - bottoms, 0.0, None) / s, np.nan)
+    conf = np.clip(contrasts / 3.0, 0.0, 1.0)
+    roi = model.roi
+    foot_x = roi.x + xs / s + shifts[:, 0]
+    foot_y = roi.y + bottoms / s + shifts[:, 1]
+    rois = np.tile(np.array([roi.x, roi.y, roi.w, roi.h], float), (len(times), 1))
+    rois[:, 0] += shifts[:, 0]
+    rois[:, 1] += shifts[:, 1]
+    times = _strictly_increasing(times)
+    return FootSignal(times=times, height=height, conf=conf, foot_x=foot_x, foot_y=foot_y,
+                      rois=rois, floor_y=roi.y + floor / s, px_noise=noise / s)
+
+
+def contact_level(bottoms: np.ndarray) -> tuple[float, float]:
+    """Floor row (analysis px) = level the foot bottom returns to in contact; and its jitter.
+
+    ``bottoms``: bottom rows of the leg run in frames where a foot was seen.
+    """
+    hi = float(np.percentile(bottoms, 97))
+    near = bottoms[bottoms >= hi - 6.0]
+    hist, edges = np.histogram(near, bins=max(4, int(math.ceil(near.max() - near.min())) * 2 + 1))
+    mode = float(edges[np.argmax(hist)] + (edges[1] - edges[0]) / 2)
+    close = bottoms[np.abs(bottoms - mode) <= 3.0]
+    level = float(np.percentile(close, 75)) if len(close) else mode
+    jitter = float(1.4826 * np.median(np.abs(close - np.median(close)))) if len(close) else 0.5
+    return level, max(0.25, jitter)
+
+
+def _strictly_increasing(t: np.ndarray) -> np.ndarray:
+    out = t.astype(float).copy()
+    for i in range(1, len(out)):
+        if out[i] <= out[i - 1]:
+            out[i] = out[i - 1] + 1e-6
+    return out
+
+
+__all__ = ["track", "contact_level", "ANALYSIS_FOOT_PX", "NoMovementError"]
