@@ -38,6 +38,9 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     except OSError as exc:
         raise LegrsiError(f"cannot write in {target.parent}: {exc.strerror}") from exc
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -63,12 +63,15 @@ def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, fl
     moving = np.percentile(np.abs(small - ref), 90, axis=0) > 10.0
     moving = cv2.dilate(moving.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
     win = cv2.createHanningWindow(ref.shape[::-1], cv2.CV_32F)
-    shifts = []
+    shifts, responses = [], []
     for f in small:
         f[moving] = ref[moving]
-        shifts.append(cv2.phaseCorrelate(ref, f, win)[0])
+        shift, response = cv2.phaseCorrelate(ref, f, win)
+        shifts.append(shift)
+        responses.append(response)
     mag = np.hypot(*np.array(shifts).T) / (s * prev.scale)  # full-resolution pixels
-    if len(mag) < 3 or moving.mean() > 0.6 or float(np.median(mag)) < 0.75:
+    reliable = float(np.median(responses)) > 0.25
+    if len(mag) < 3 or moving.mean() > 0.6 or not reliable or float(np.median(mag)) < 0.75:
         return None, None, 1.0
     return ref, moving, s * prev.scale
 
@@ -99,7 +102,9 @@ def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, floa
     h, w = model.stab_ref.shape
     small = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
     small[model.stab_mask] = model.stab_ref[model.stab_mask]
-    (dx, dy), _ = cv2.phaseCorrelate(model.stab_ref, small, win)
+    (dx, dy), response = cv2.phaseCorrelate(model.stab_ref, small, win)
+    if response < 0.15:
+        return math.nan, math.nan
     return dx / model.stab_scale, dy / model.stab_scale
 
 
@@ -149,8 +154,12 @@ def track(info: VideoInfo, roi: Roi | None = None,
     shifts: list[tuple[float, float]] = []
     win = (cv2.createHanningWindow(model.stab_ref.shape[::-1], cv2.CV_32F)
            if model.stab_ref is not None else None)
+    last_shift = (0.0, 0.0)
     for frame in reader:
         sh = _shift(model, frame.image, win) if win is not None else (0.0, 0.0)
+        if math.isnan(sh[0]):
+            sh = last_shift
+        last_shift = sh
         b, x, c = _measure(model, _crop(frame.image, model.roi, model.size, sh))
         times.append(frame.time)
         bottoms.append(b)
@@ -164,6 +173,10 @@ def track(info: VideoInfo, roi: Roi | None = None,
     sig = _to_signal(model, np.array(times), np.array(bottoms), np.array(xs),
                      np.array(contrasts), np.array(shifts))
     sig.warnings.extend(reader.warnings)
+    hint = info.frame_count_hint
+    if hint and len(times) < hint - 1 and not reader.warnings:
+        sig.warnings.append(f"decoded {len(times)} frames but the file announces {hint}: "
+                            "it may be truncated; analysed the decodable part")
     return sig
 
 

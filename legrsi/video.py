@@ -58,7 +58,11 @@ def _open_container(path: Path) -> av.container.InputContainer:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+    text = str(text).splitlines()[0]
+    log_note = getattr(exc, "log", None)
+    if log_note and isinstance(log_note, tuple) and len(log_note) == 3 and log_note[2]:
+        text += f": {str(log_note[2]).strip()}"
     return text[:160]
 
 
@@ -237,15 +241,14 @@ class VideoSink:
         self._ctx = atomic_path(self.path)
         tmp = self._ctx.__enter__()
         try:
-            self._container = av.open(str(tmp), mode="w", format="mp4")
+            self._container = av.open(str(tmp), mode="w", format="mp4",
+                                      options={"movflags": "+faststart"})
             rate = Fraction(self.fps).limit_denominator(1001)
             stream = self._container.add_stream("libx264", rate=rate)
             stream.width, stream.height = self.width, self.height
             stream.pix_fmt = "yuv420p"
             stream.time_base = Fraction(1, 1) / rate
             stream.codec_context.time_base = Fraction(1, 1) / rate
-            stream.options = {"crf": str(self.crf), "preset": self.preset,
-                              "movflags": "+faststart"}
             stream.codec_context.options = {"crf": str(self.crf), "preset": self.preset}
             self._stream = stream
         except BaseException:
