@@ -28,7 +28,7 @@ import numpy as np
 from .compare_battery import read_battery
 from .compare_defs import LEFT, LEGS, RIGHT, TESTS, Metric, Observation, resolve_thresholds
 from .compare_io import Inputs, observations_from_reps, read_results
-from .compare_rules import Recommendation, recommend
+from .compare_rules import Recommendation, describe, recommend
 from .types import LegrsiError
 
 __all__ = ["Asymmetry", "Comparison", "Inputs", "LegStats", "Recommendation", "asymmetry",
@@ -204,23 +204,6 @@ def _verdict(asym: float, thr: float, var: float | None, above_t: bool,
         return "below threshold", f"{asym:.1f} % is above {v_text} but below {t_text}"
     return "below threshold, within variability", (f"{asym:.1f} % is below {t_text} and "
                                                    f"within {v_text}")
-
-
-def describe(a: Asymmetry) -> str:
-    """Plain words, e.g. ``single-leg RSI: left 18 % lower than right (1.45 vs 1.77)``."""
-    t = TESTS[a.test]
-    m = t.metric(a.metric)
-    label = t.short if m is t.primary else f"{t.short} {m.label}"
-    if a.asym_pct is None or a.left is None or a.right is None:
-        return f"{label}: {a.status}"
-    if a.weaker is None or a.stronger is None:
-        return f"{label}: no difference between legs"
-    stats = {LEFT: a.left, RIGHT: a.right}
-    pct = f"{a.asym_pct:.0f}" if a.asym_pct >= 10 else f"{a.asym_pct:.1f}"
-    weak, strong = (t.leg_phrase.format(leg=leg) for leg in (a.weaker, a.stronger))
-    unit = f" {m.unit}" if m.unit else ""
-    return (f"{label}: {weak} {pct} % {m.worse_word} than {strong} "
-            f"({m.fmt(stats[a.weaker].mean)} vs {m.fmt(stats[a.stronger].mean)}{unit})")
 
 
 def compare(observations: Iterable[Observation], thresholds: float | dict[str, float] | None = None,

@@ -28,7 +28,6 @@ from pathlib import Path
 from .compare_defs import (
     CONTACT,
     FLIGHT,
-    G,
     HEIGHT,
     REACTIVE_MAX_CONTACT_S,
     RSI,
@@ -39,6 +38,7 @@ from .compare_defs import (
     leg_from_name,
     normalize_leg,
 )
+from .metrics import G
 from .types import LegrsiError, Rep
 
 RESULT_REQUIRED = ("clip", "leg", "set", "rep", "contact_ms", "flight_ms")
@@ -90,7 +90,8 @@ def takeoffs_to_observations(takeoffs: Iterable[TakeOff]) -> tuple[list[Observat
     notes: list[str] = []
     for (leg, group), rows in groups.items():
         rows.sort(key=lambda t: t.rep)
-        hops = [t for t in rows if t.contact_s is not None and t.contact_s <= REACTIVE_MAX_CONTACT_S]
+        hops = [t for t in rows
+                if t.contact_s is not None and t.contact_s <= REACTIVE_MAX_CONTACT_S]
         if hops:
             for t in hops:
                 obs += _hop_observations(t)
@@ -191,22 +192,39 @@ def _read_result_rows(path: Path) -> tuple[list[tuple[TakeOff, tuple]], set[str]
                           f"{', '.join(missing)}{hint}; skipped")
     rows: list[tuple[TakeOff, tuple]] = []
     athletes: set[str] = set()
-    warns: list[str] = []
+    problems: dict[str, list[int]] = {}  # same problem on many lines -> one warning
     leg_notes: set[str] = set()
     for line_no, rec in enumerate(reader, start=2):
-        where = f"{name} line {line_no}"
         try:
-            t, key = _parse_result_row(rec, where, path.stem, leg_notes)
-        except LegrsiError as exc:
-            warns.append(f"{exc}; row skipped")
+            t, key = _parse_result_row(rec, f"{name} line {line_no}", path.stem, leg_notes)
+        except _RowError as exc:
+            problems.setdefault(str(exc), []).append(line_no)
             continue
         rows.append((t, key))
         if (rec.get("athlete") or "").strip():
             athletes.add(rec["athlete"].strip())
+    warns = [f"{name} {_lines(lines)}{detail}; {'row' if len(lines) == 1 else 'rows'} skipped"
+             for detail, lines in problems.items()]
     warns += sorted(leg_notes)
     if not rows and not warns:
         warns.append(f"{name}: no take-offs in this result")
     return rows, athletes, warns
+
+
+class _RowError(LegrsiError):
+    """A problem with one row; the message starts after the line number (", field x: ...")."""
+
+
+def _lines(numbers: list[int]) -> str:
+    """``line 4`` or ``lines 2-5, 9`` for 1-based line numbers in ascending order."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+    return f"line {text}" if len(numbers) == 1 else f"lines {text}"
 
 
 def _parse_result_row(rec: dict, where: str, stem: str,
@@ -218,31 +236,31 @@ def _parse_result_row(rec: dict, where: str, stem: str,
         leg = leg_from_name(clip) or leg_from_name(stem)
         if leg is None:
             what = f"'{leg_text}' is not left or right" if leg_text else "is empty"
-            raise LegrsiError(f"{where}, field leg: {what}")
+            raise _RowError(f", field leg: {what} (compare needs single-leg clips)")
         leg_notes.add(f"{where.split(' line')[0]}: leg '{leg_text}' read as {leg} from the"
-                      " file name")
-    set_no = _int_field(rec, "set", where)
-    rep_no = _int_field(rec, "rep", where)
-    contact = _ms_field(rec, "contact_ms", where)
-    flight = _ms_field(rec, "flight_ms", where)
+                      " clip or file name")
+    set_no = _int_field(rec, "set")
+    rep_no = _int_field(rec, "rep")
+    contact = _ms_field(rec, "contact_ms")
+    flight = _ms_field(rec, "flight_ms")
     if contact is None and flight is None:
-        raise LegrsiError(f"{where}: neither contact_ms nor flight_ms is given")
+        raise _RowError(": neither contact_ms nor flight_ms is given")
     t = TakeOff(leg, f"{clip} set {set_no}", rep_no, contact, flight, where)
     return t, (clip, leg, set_no, rep_no)
 
 
-def _int_field(rec: dict, key: str, where: str) -> int:
+def _int_field(rec: dict, key: str) -> int:
     text = (rec.get(key) or "").strip()
     try:
-        value = int(float(text))
+        value = float(text)
     except ValueError:
-        raise LegrsiError(f"{where}, field {key}: {text!r} is not a whole number") from None
-    if value < 1 or value != float(text):
-        raise LegrsiError(f"{where}, field {key}: {text!r} must be a whole number >= 1")
-    return value
+        raise _RowError(f", field {key}: {text!r} is not a whole number") from None
+    if value < 1 or value != int(value):
+        raise _RowError(f", field {key}: {text!r} must be a whole number >= 1")
+    return int(value)
 
 
-def _ms_field(rec: dict, key: str, where: str) -> float | None:
+def _ms_field(rec: dict, key: str) -> float | None:
     """Duration in seconds from a millisecond cell; None for an empty cell."""
     text = (rec.get(key) or "").strip()
     if not text:
@@ -250,7 +268,7 @@ def _ms_field(rec: dict, key: str, where: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise LegrsiError(f"{where}, field {key}: {text!r} is not a number") from None
+        raise _RowError(f", field {key}: {text!r} is not a number") from None
     if not 0 < value < 60_000:
-        raise LegrsiError(f"{where}, field {key}: {text} ms is not a plausible duration")
+        raise _RowError(f", field {key}: {text} ms is not a plausible duration")
     return value / 1000
