@@ -16,6 +16,10 @@ from .types import LegrsiError
 
 REACTIVE_MAX_CONTACT_S = 1.0
 """A take-off after a longer ground contact (seconds) is not a reactive hop."""
+MIN_CONTACT_S = 0.05
+"""Shorter ground contacts (seconds) are not humanly possible in a hop: a detection error."""
+MAX_FLIGHT_S = 1.0
+"""Longer flights (seconds; a 1.23 m jump) are not possible on one leg: a detection error."""
 
 LEFT, RIGHT = "left", "right"
 LEGS = (LEFT, RIGHT)

@@ -29,6 +29,8 @@ from .compare_defs import (
     CONTACT,
     FLIGHT,
     HEIGHT,
+    MAX_FLIGHT_S,
+    MIN_CONTACT_S,
     REACTIVE_MAX_CONTACT_S,
     RSI,
     RSI_MOD,
@@ -88,8 +90,14 @@ def takeoffs_to_observations(takeoffs: Iterable[TakeOff]) -> tuple[list[Observat
         groups.setdefault((t.leg, t.group), []).append(t)
     obs: list[Observation] = []
     notes: list[str] = []
-    for (leg, group), rows in groups.items():
-        rows.sort(key=lambda t: t.rep)
+    for (leg, group), all_rows in groups.items():
+        rows = []
+        for t in sorted(all_rows, key=lambda t: t.rep):
+            problem = _implausible(t)
+            if problem:
+                notes.append(f"{t.origin}: {problem}: take-off left out (check the clip)")
+            else:
+                rows.append(t)
         hops = [t for t in rows
                 if t.contact_s is not None and t.contact_s <= REACTIVE_MAX_CONTACT_S]
         if hops:
@@ -107,6 +115,15 @@ def takeoffs_to_observations(takeoffs: Iterable[TakeOff]) -> tuple[list[Observat
                 obs.append(Observation(SL_VJ.key, HEIGHT.key, leg, _height_cm(t.flight_s),
                                        group, i, t.origin))
     return obs, notes
+
+
+def _implausible(t: TakeOff) -> str:
+    """Why the take-off cannot be a real one ('' if it can)."""
+    if t.contact_s is not None and t.contact_s < MIN_CONTACT_S:
+        return f"contact {t.contact_s * 1000:.0f} ms is too short for a hop"
+    if t.flight_s is not None and t.flight_s > MAX_FLIGHT_S:
+        return f"flight {t.flight_s * 1000:.0f} ms is too long for a single-leg jump"
+    return ""
 
 
 def _height_cm(flight_s: float) -> float:
