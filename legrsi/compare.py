@@ -32,7 +32,7 @@ from .compare_rules import Recommendation, describe, recommend
 from .types import LegrsiError
 
 __all__ = ["Asymmetry", "Comparison", "Inputs", "LegStats", "Recommendation", "asymmetry",
-           "compare", "compare_files", "describe", "fatigue_slope", "leg_stats",
+           "compare", "compare_files", "compare_inputs", "describe", "fatigue_slope", "leg_stats",
            "observations_from_reps", "read_battery", "read_results", "recommend"]
 
 BEST_OF = 5
@@ -160,14 +160,14 @@ def asymmetry(test: str, metric: Metric, left: LegStats | None, right: LegStats 
         only = LEFT if right is None else RIGHT
         return Asymmetry(test, metric.key, left, right, threshold_pct, verdict="one leg only",
                          status=f"only the {only} leg was measured: no comparison")
-    asym = _asym_pct(left.mean, right.mean, metric.higher_is_better)
-    best_asym = _asym_pct(left.best, right.best, metric.higher_is_better)
+    asym = _asym_pct(left.mean, right.mean)
+    best_asym = _asym_pct(left.best, right.best)
     stronger = weaker = None
     if left.mean != right.mean:
         left_better = (left.mean > right.mean) == metric.higher_is_better
         stronger, weaker = (LEFT, RIGHT) if left_better else (RIGHT, LEFT)
-    cvs = [s.cv_pct for s in (left, right)]
-    variability = max(cvs) if None not in cvs else None  # type: ignore[type-var]
+    cvs = [s.cv_pct for s in (left, right) if s.cv_pct is not None]
+    variability = max(cvs) if len(cvs) == 2 else None
     above_t = asym > threshold_pct
     above_v = asym > variability if variability is not None else None
     flagged = above_t and above_v is True
@@ -177,12 +177,11 @@ def asymmetry(test: str, metric: Metric, left: LegStats | None, right: LegStats 
                      status)
 
 
-def _asym_pct(a: float, b: float, higher_is_better: bool) -> float:
+def _asym_pct(a: float, b: float) -> float:
+    """(larger - smaller) / larger * 100: (stronger - weaker) / stronger where higher is
+    better, (slower - faster) / slower where lower is better (times)."""
     hi, lo = max(a, b), min(a, b)
-    if hi <= 0:
-        return 0.0
-    # higher better: (stronger - weaker) / stronger; lower better: (slower - faster) / slower
-    return (hi - lo) / hi * 100
+    return (hi - lo) / hi * 100 if hi > 0 else 0.0
 
 
 def _verdict(asym: float, thr: float, var: float | None, above_t: bool,
@@ -265,4 +264,11 @@ def compare_files(results: Sequence[Path], battery: Path | None = None,
     inputs = read_results(results)
     if battery is not None:
         inputs.extend(read_battery(battery))
-    return compare(inputs.observations, thresholds, inputs.warnings, inputs.athlete)
+    return compare_inputs(inputs, thresholds)
+
+
+def compare_inputs(inputs: Inputs,
+                   thresholds: float | dict[str, float] | None = None) -> Comparison:
+    """:func:`compare` what was read, with the reading warnings (and a check of the athlete)."""
+    warns = inputs.warnings + [w for w in (inputs.athlete_warning(),) if w]
+    return compare(inputs.observations, thresholds, warns, inputs.athlete)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .compare import compare
+from .compare import compare_inputs
 from .compare_battery import read_battery
 from .compare_defs import DEFAULT_THRESHOLDS, parse_threshold_options
 from .compare_io import read_results
@@ -59,14 +59,14 @@ def compare_command(results: tuple[Path, ...], battery: Path | None, out_dir: Pa
         inputs = read_results(files)
         if battery is not None:
             inputs.extend(read_battery(battery))
-        for w in inputs.warnings:
+        for w in inputs.warnings:  # before compare(), which may find nothing to compare
             click.echo(f"warning: {w}", err=True)
-        if strict and inputs.warnings:
-            raise LegrsiError(f"{len(inputs.warnings)} input problem(s) (see above); --strict"
-                              " stops here")
-        comp = compare(inputs.observations, thr, inputs.warnings, inputs.athlete)
+        comp = compare_inputs(inputs, thr)
         for w in comp.warnings[len(inputs.warnings):]:
             click.echo(f"warning: {w}", err=True)
+        if strict and comp.warnings:
+            raise LegrsiError(f"{len(comp.warnings)} input problem(s) (see above); --strict"
+                              " stops here")
         paths = write_outputs(comp, out_dir, figure=not no_figure)
     except LegrsiError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -63,12 +63,15 @@ class Inputs:
 
     @property
     def athlete(self) -> str:
-        """The athlete's name ('' if none given); LegrsiError if the files name several."""
-        if len(self.athletes) > 1:
-            names = ", ".join(f"{n} ({w})" for n, w in self.athletes.items())
-            raise LegrsiError(f"inputs are from different athletes: {names};"
-                              " compare one athlete at a time")
-        return next(iter(self.athletes), "")
+        """The athlete's name ('' if none given; names joined by " / " if several)."""
+        return " / ".join(self.athletes)
+
+    def athlete_warning(self) -> str:
+        """A warning when the files name more than one athlete, else ''."""
+        if len(self.athletes) < 2:
+            return ""
+        names = ", ".join(f"{n} ({w})" for n, w in self.athletes.items())
+        return f"the inputs name different athletes: {names}; compare one athlete at a time"
 
 
 @dataclass(frozen=True)

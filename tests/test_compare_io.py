@@ -120,11 +120,13 @@ def test_same_result_twice_is_not_counted_twice(tmp_path):
     assert any("duplicate skipped" in w for w in inp.warnings)
 
 
-def test_different_athletes_are_refused(tmp_path):
+def test_different_athletes_are_named(tmp_path):
     a = write_result(tmp_path / "a.csv", hop_set("a", "left", [(250.0, 400.0)]), "Sam")
     b = write_result(tmp_path / "b.csv", hop_set("b", "right", [(250.0, 400.0)]), "Kim")
-    with pytest.raises(LegrsiError, match="different athletes"):
-        compare_files([a, b])
+    comp = compare_files([a, b])
+    assert comp.athlete == "Sam / Kim"
+    assert any(w.startswith("the inputs name different athletes: Sam (a.csv), Kim (b.csv)")
+               for w in comp.warnings)
 
 
 def test_observations_from_reps_python_api():
