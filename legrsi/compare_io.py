@@ -14,7 +14,9 @@ Analyze results (see docs/HELPERS.md) hold one row per take-off. Within one set 
 - otherwise the set is a series of single-leg vertical jumps from standing: each take-off
   with a measured flight gives one jump height.
 
-RSI and jump height are recomputed from contact_ms and flight_ms (h = g t^2 / 8).
+RSI and jump height are recomputed from contact_ms and flight_ms (h = g t^2 / 8). A take-off
+with a contact under ``MIN_CONTACT_S`` or a flight over ``MAX_FLIGHT_S`` cannot be real (a
+detection error) and is left out with a warning.
 The battery file format is described in :mod:`legrsi.compare_battery`.
 """
 

@@ -201,3 +201,22 @@ def test_cli_errors_are_one_line(cli, tmp_path):
     res = CliRunner().invoke(cli, ["compare", str(junk), "--threshold", "x=3"])
     assert res.exit_code == 1 and "threshold for unknown test 'x'" in res.stderr
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+@pytest.mark.parametrize("battery, hops", [
+    ("test,leg,value\nsprint,left,1.9\nsprint,right,1.95\n", []),  # one trial per leg
+    ("test,leg,value\nvj,left,20\n", [("l", "left", 1, 2, 250.0, 400.0)]),  # one leg each
+    (None, hop_set("l", "left", [(250.0, 400.0)] * 6)),  # hops, one leg only
+    (None, [("vj", "right", 1, 1, None, 400.0), ("vj", "left", 1, 1, None, 380.0)]),
+])
+def test_partial_inputs_still_give_a_report(tmp_path, battery, hops):
+    files = [write_result(tmp_path / "r.csv", hops)] if hops else []
+    bat = None
+    if battery:
+        bat = tmp_path / "b.csv"
+        bat.write_text(battery)
+    comp = compare_files(files, bat)
+    paths = write_outputs(comp, tmp_path / "out")
+    assert paths["comparison.png"].read_bytes().startswith(PNG_MAGIC)
+    assert comp.headline in paths["report.html"].read_text().replace("&#x27;", "'")
+    assert format_text(comp)
