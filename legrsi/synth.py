@@ -279,15 +279,16 @@ def render_clip(spec: SynthSpec, path: Path) -> Truth:
 
 SAMPLES: dict[str, SynthSpec] = {
     "hops_left_240fps.mp4": SynthSpec(movement="hops", n_hops=6, width=960, height=540,
-                                      leg="left", crf=23, noise=2.0, seed=11),
+                                      leg="left", crf=23, noise=2.0, seed=11, preset="veryfast"),
     "hops_right_240fps.mp4": SynthSpec(movement="hops", n_hops=6, width=960, height=540,
                                        leg="right", crf=30, noise=1.5, flicker_hz=100,
-                                       flicker_amp=0.08, seed=12),
+                                       flicker_amp=0.08, seed=12, preset="veryfast"),
     "drop_jump_120fps.mp4": SynthSpec(movement="drop", fps=120, width=960, height=540,
-                                      codec="hevc", crf=24, noise=2.0, blur=0.6, seed=13),
+                                      codec="hevc", crf=24, noise=2.0, blur=0.6, seed=13,
+                                      preset="veryfast"),
     "slowmo_export_30fps.mp4": SynthSpec(movement="hops", n_hops=5, width=960, height=540,
                                          container_fps=30.0, leg="right", crf=26, noise=2.0,
-                                         shake_px=1.5, seed=14),
+                                         shake_px=1.5, seed=14, preset="veryfast"),
 }
 
 
