@@ -8,10 +8,14 @@ from pathlib import Path
 import click
 
 from .analyze import analyze_video
+from .annotate import DEFAULT_PLAYBACK_FPS, DEFAULT_VIDEO_HEIGHT, write_annotated_video
 from .fileio import ensure_dir
 from .metrics import PAUSE_S
+from .plots import write_signal_plot
+from .progress import ProgressBar
 from .report import summary_table, write_results_csv
-from .types import LegrsiError
+from .types import Analysis, LegrsiError
+from .video import probe
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,8 +37,16 @@ def main() -> None:
 @click.option("--pause", "pause_s", type=float, default=PAUSE_S, show_default=True,
               help="A contact longer than this (s) is a standing pause between sets.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and warnings.")
+@click.option("--no-video", is_flag=True, help="Do not write DIR/<clip>.annotated.mp4.")
+@click.option("--playback-fps", type=click.FloatRange(1, 1000), default=DEFAULT_PLAYBACK_FPS,
+              show_default=True, help="Frame rate of the annotated video (slow motion).")
+@click.option("--video-height", type=click.IntRange(min=0), default=DEFAULT_VIDEO_HEIGHT,
+              show_default=True, help="Annotated video size like 720p: pixels of the "
+                                      "picture's shorter side (0 = clip size).")
+@click.option("--no-plot", is_flag=True, help="Do not write the signal plot DIR/<clip>.png.")
 def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: str | None,
-            out_dir: Path, pause_s: float, quiet: bool) -> None:
+            out_dir: Path, pause_s: float, quiet: bool, no_video: bool, playback_fps: float,
+            video_height: int, no_plot: bool) -> None:
     """Detect every ground contact and flight in VIDEO(s) and write DIR/<clip>.csv."""
     try:
         ensure_dir(out_dir)
@@ -43,9 +55,13 @@ def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: 
     failures = 0
     for video in videos:
         try:
-            analysis = analyze_video(video, leg=leg, capture_fps=capture_fps, roi=roi,
-                                     pause_s=pause_s)
+            with _bar(f"{video.name}: analysing", video, capture_fps, quiet) as bar:
+                analysis = analyze_video(video, leg=leg, capture_fps=capture_fps, roi=roi,
+                                         pause_s=pause_s, progress=bar)
+                bar(len(analysis.signal))
             csv_path = write_results_csv(analysis, out_dir)
+            failures += not _visuals(analysis, out_dir, not no_video, not no_plot,
+                                     playback_fps, video_height, quiet)
         except LegrsiError as exc:
             failures += 1
             click.echo(f"Error: {exc}", err=True)
@@ -63,3 +79,33 @@ def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: 
             click.echo(summary_table(analysis))
     if failures:
         sys.exit(1)
+
+
+def _bar(label: str, video: Path, capture_fps: float | None, quiet: bool) -> ProgressBar:
+    """Progress bar on stderr for the analysis (off with --quiet or when not a terminal)."""
+    bar = ProgressBar(label, enabled=False if quiet else None)
+    if bar.enabled:
+        bar.total = probe(video, capture_fps).frame_count_hint
+    return bar
+
+
+def _visuals(analysis: Analysis, out_dir: Path, video: bool, plot: bool,
+             playback_fps: float, video_height: int, quiet: bool) -> bool:
+    """Write the signal plot and the annotated video; print errors; False if one failed."""
+    name = analysis.info.path.name
+    written: list[Path] = []
+    ok = True
+    try:
+        if plot:
+            written.append(write_signal_plot(analysis, out_dir))
+        if video:
+            with ProgressBar(f"{name}: writing video", len(analysis.signal),
+                             enabled=False if quiet else None) as bar:
+                written.append(write_annotated_video(analysis, out_dir, playback_fps,
+                                                     video_height or None, progress=bar))
+    except LegrsiError as exc:
+        click.echo(f"Error: {name}: {exc}", err=True)
+        ok = False
+    if written and not quiet:
+        click.echo(f"{name}: wrote " + ", ".join(str(p) for p in written))
+    return ok
