@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .annotate_io import FastSink, prefetch
+from .annotate_io import FastSink, output_size, prefetch, scale_picture
 from .phases import CONTACT, FLIGHT, STANDING, Phase, last_result, phase_index, phases
 from .types import TAKEOFF, Analysis, Event, LegrsiError, Rep
 from .video import FrameReader, even
@@ -45,33 +45,6 @@ COLORS: dict[str, BGR] = {
 FONT = cv2.FONT_HERSHEY_DUPLEX
 _CAP_PX = cv2.getTextSize("H", FONT, 1.0, 1)[0][1]  # cap height (px) at scale 1
 EVENT_HOLD_S = 0.4  # an event's label stays this many seconds of playback
-
-
-def output_size(width: int, height: int, short_side: int | None) -> tuple[int, int]:
-    """Picture size (w, h) in pixels for ``short_side`` ("720p": the shorter side; None or 0
-    keeps the clip size); never upscales; even numbers for H.264."""
-    if short_side and short_side < 16:
-        raise LegrsiError(f"--video-height must be at least 16 pixels, got {short_side}")
-    s = 1.0 if not short_side else min(1.0, short_side / min(width, height))
-    return even(round(width * s)), even(round(height * s))
-
-
-def scale_picture(img: np.ndarray, pw: int, ph: int) -> np.ndarray:
-    """Scale a BGR frame (h, w, 3) down to pw x ph pixels (crop when only rounding to even).
-
-    Area averaging by the whole-number part of the factor (fast and alias-free), bilinear
-    for the rest: area averaging at a fractional factor costs ~15 ms a frame at 1080p ->
-    720p, bilinear ~1 ms, and below a factor of 2 it aliases little.
-    """
-    h, w = img.shape[:2]
-    if w - pw <= 1 and h - ph <= 1:
-        return img[:ph, :pw]
-    k = int(min(w / pw, h / ph) + 1e-6)
-    if k >= 2:
-        img = cv2.resize(img, (w // k, h // k), interpolation=cv2.INTER_AREA)
-        if img.shape[1] - pw <= 1 and img.shape[0] - ph <= 1:
-            return img[:ph, :pw]
-    return cv2.resize(img, (pw, ph), interpolation=cv2.INTER_LINEAR)
 
 
 def annotated_path(analysis: Analysis, out_dir: Path | str) -> Path:
@@ -251,25 +224,34 @@ class Annotator:
         c[y0: y0 + lay.ph] = picture
         j = int(self.phase_of[index]) if 0 <= index < self.n else -1
         ph = self.phases[j] if j >= 0 else None
-        self._draw_banner(c, ph, time)
+        self._draw_banner(c, index, time)
         self._draw_panel(c, index)
         self._draw_picture(c, index, ph)
         self._draw_footer(c, index, time)
         return c
 
-    def _draw_banner(self, c: np.ndarray, ph: Phase | None, time: float) -> None:
+    def state(self, index: int, time: float) -> tuple[str, float | None, Rep | None]:
+        """Phase kind shown at frame ``index`` (capture ``time`` s), the running timer in
+        seconds since the phase's event (None: standing or unknown start) and its rep."""
+        j = int(self.phase_of[index]) if 0 <= index < self.n else -1
+        if j < 0:
+            return STANDING, None, None
+        ph = self.phases[j]
+        timer = None
+        if ph.start_time is not None and ph.kind != STANDING:
+            timer = max(0.0, time - ph.start_time)
+        return ph.kind, timer, self.a.reps[ph.rep] if ph.rep is not None else None
+
+    def _draw_banner(self, c: np.ndarray, index: int, time: float) -> None:
         lay = self.layout
-        kind = ph.kind if ph is not None else STANDING
+        kind, timer, rep = self.state(index, time)
         c[: lay.banner_h] = self._bg[kind]
         scale = _scale_for(lay.banner_h * 0.5)
         base = round(lay.banner_h * 0.75)
         label = {CONTACT: "CONTACT", FLIGHT: "FLIGHT", STANDING: "STANDING"}[kind]
-        if ph is not None and ph.start_time is not None and kind != STANDING:
-            label += f"  {max(0.0, time - ph.start_time) * 1000:.0f} ms"
-        right = ""
-        if ph is not None and ph.rep is not None:
-            rep = self.a.reps[ph.rep]
-            right = f"{rep.leg.upper()}  SET {rep.set}  REP {rep.rep}"
+        if timer is not None:
+            label += f"  {timer * 1000:.0f} ms"
+        right = f"{rep.leg.upper()}  SET {rep.set}  REP {rep.rep}" if rep is not None else ""
         half = lay.pw // 2 - lay.margin
         _text(c, label, lay.margin, base, scale, COLORS["text"], max_w=half + lay.margin)
         if right:

@@ -1,4 +1,4 @@
-"""Fast streaming helpers for the annotated video: a read-ahead thread and a quicker sink.
+"""Streaming helpers for the annotated video: output size, scaling, read-ahead, a fast sink.
 
 The annotated video costs decode + scale + overlay + colour conversion + H.264 encoding per
 frame. FFmpeg, OpenCV and x264 release the GIL, so decoding the next frames in a background
@@ -17,7 +17,8 @@ import av
 import cv2
 import numpy as np
 
-from .video import VideoSink
+from .types import LegrsiError
+from .video import VideoSink, even
 
 T = TypeVar("T")
 _END = object()
@@ -109,3 +110,30 @@ class FastSink(VideoSink):
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
         self.frames_written += 1
+
+
+def output_size(width: int, height: int, short_side: int | None) -> tuple[int, int]:
+    """Picture size (w, h) in pixels for ``short_side`` ("720p": the shorter side; None or 0
+    keeps the clip size); never upscales; even numbers for H.264."""
+    if short_side and short_side < 16:
+        raise LegrsiError(f"--video-height must be at least 16 pixels, got {short_side}")
+    s = 1.0 if not short_side else min(1.0, short_side / min(width, height))
+    return even(round(width * s)), even(round(height * s))
+
+
+def scale_picture(img: np.ndarray, pw: int, ph: int) -> np.ndarray:
+    """Scale a BGR frame (h, w, 3) down to pw x ph pixels (crop when only rounding to even).
+
+    Area averaging by the whole-number part of the factor (fast and alias-free), bilinear
+    for the rest: area averaging at a fractional factor costs ~15 ms a frame at 1080p ->
+    720p, bilinear ~1 ms, and below a factor of 2 it aliases little.
+    """
+    h, w = img.shape[:2]
+    if w - pw <= 1 and h - ph <= 1:
+        return img[:ph, :pw]
+    k = int(min(w / pw, h / ph) + 1e-6)
+    if k >= 2:
+        img = cv2.resize(img, (w // k, h // k), interpolation=cv2.INTER_AREA)
+        if img.shape[1] - pw <= 1 and img.shape[0] - ph <= 1:
+            return img[:ph, :pw]
+    return cv2.resize(img, (pw, ph), interpolation=cv2.INTER_LINEAR)

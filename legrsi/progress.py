@@ -43,44 +43,53 @@ class ProgressBar:
         self.min_interval = min_interval
         self.done = 0
         self.start = time.monotonic()
+        self._first: tuple[float, int] | None = None
         self._last_draw = -1e9
         self._drawn = False
         self._closed = False
 
     def __call__(self, done: int) -> None:
         """Record that ``done`` frames are finished (and redraw if due)."""
-        self.done = max(self.done, int(done))
         now = time.monotonic()
+        if self._first is None and done > 0:  # rate counted from the first report: set-up
+            self._first = (now, int(done))    # work before it (e.g. locating) is excluded
+        self.done = max(self.done, int(done))
         if self.enabled and now - self._last_draw >= self.min_interval:
             self._last_draw = now
-            self._write(self.line(now - self.start))
+            self._write(self.line(now, self._width()))
 
-    def rate(self, elapsed: float) -> float:
-        """Frames per second so far."""
-        return self.done / elapsed if elapsed > 0 else 0.0
+    def rate(self, now: float) -> float:
+        """Frames per second since the first report (0 while unknown)."""
+        if self._first is None or now <= self._first[0]:
+            return 0.0
+        return (self.done - self._first[1]) / (now - self._first[0])
 
-    def line(self, elapsed: float) -> str:
-        """The text of the bar after ``elapsed`` seconds."""
-        rate = self.rate(elapsed)
+    def line(self, now: float, width: int = 79) -> str:
+        """The text of the bar at monotonic time ``now``, at most ``width`` characters."""
+        rate = self.rate(now)
         total = self.total
         if total is not None and self.done > total:  # the frame count was only a hint
             total = None
-        parts = [self.label]
+        tail = [f"{self.done}/{total} {self.unit}" if total else f"{self.done} {self.unit}"]
+        if rate > 0:
+            tail.append(f"{rate:.0f} fps")
+            if total is not None:
+                tail.append(f"ETA {_clock((total - self.done) / rate)}")
+        text = "  ".join(tail)
         if total is not None:
             frac = self.done / total
-            fill = int(frac * BAR_CELLS)
-            parts.append("[" + "#" * fill + "-" * (BAR_CELLS - fill) + f"] {frac * 100:3.0f}%")
-            parts.append(f"{self.done}/{total} {self.unit}")
-        else:
-            parts.append(f"{self.done} {self.unit}")
-        if rate > 0:
-            parts.append(f"{rate:.0f} fps")
-            if total is not None:
-                parts.append(f"ETA {_clock((total - self.done) / rate)}")
-        return "  ".join(parts)
+            pct = f"{frac * 100:3.0f}%"
+            cells = min(BAR_CELLS, width - len(self.label) - len(text) - len(pct) - 7)
+            bar = ("[" + "#" * int(frac * cells) + "-" * (cells - int(frac * cells)) + "] "
+                   if cells >= 6 else "")
+            text = f"{bar}{pct}  {text}"
+        return f"{self.label}  {text}"
+
+    def _width(self) -> int:
+        return shutil.get_terminal_size((80, 24)).columns - 1
 
     def _write(self, text: str) -> None:
-        width = shutil.get_terminal_size((80, 24)).columns - 1
+        width = self._width()
         if len(text) > width:  # a wrapped line could not be redrawn in place
             text = text[: max(width - 1, 0)] + "~"
         self.stream.write("\r" + text + "\x1b[K")
@@ -94,10 +103,11 @@ class ProgressBar:
         self._closed = True
         if not self.enabled:
             return
-        elapsed = time.monotonic() - self.start
+        now = time.monotonic()
+        elapsed = now - self.start
         text = f"{self.label}  {self.done} {self.unit} in {elapsed:.1f} s"
         if self.done and elapsed > 0:
-            text += f" ({self.rate(elapsed):.0f} fps)"
+            text += f" ({self.done / elapsed:.0f} fps)"
         self._write(text + (f"  {note}" if note else ""))
         self.stream.write("\n")
         self.stream.flush()
