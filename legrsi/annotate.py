@@ -36,6 +36,7 @@ COLORS: dict[str, BGR] = {
     "takeoff": (60, 190, 40),    # green
     "manual": (220, 40, 220),    # magenta: edited by hand
     "panel": (38, 38, 38),
+    "rsi": (40, 215, 255),       # amber: the number that matters
     "text": (255, 255, 255),
     "dim": (175, 175, 175),
     "roi": (0, 215, 255),        # yellow
@@ -100,7 +101,7 @@ def make_layout(pw: int, ph: int) -> Layout:
     margin = max(4, round(14 * u))
     # results on one line if they fit at the panel text size, else on two lines
     scale = _scale_for(line_h * 0.5)
-    sample = "rep 88  " + "   ".join(rep_cells(_SAMPLE_REP)) + "  (edited)"
+    sample = "Rep 88:   " + "   ".join(rep_cells(_SAMPLE_REP)) + "   (edited)"
     one = cv2.getTextSize(sample, FONT, scale, 1)[0][0] + 2 * margin <= pw
     return Layout(pw, ph, u, banner_h, line_h, 1 if one else 2, strip_h, margin)
 
@@ -111,6 +112,19 @@ def _scale_for(cap_px: float) -> float:
 
 def _thick(scale: float) -> int:
     return max(1, round(scale * 1.6))
+
+
+def _segments(img: np.ndarray, segs: list[tuple[str, BGR]], x: int, y: int, scale: float,
+              max_w: int) -> None:
+    """Draw coloured texts side by side (baseline y), shrunk together to fit ``max_w`` px."""
+    gap = cv2.getTextSize("   ", FONT, scale, _thick(scale))[0][0]
+    total = sum(cv2.getTextSize(t, FONT, scale, _thick(scale))[0][0] for t, _ in segs)
+    total += gap * (len(segs) - 1)
+    if total > max_w > 0:
+        scale *= max_w / total
+        gap = round(gap * max_w / total)
+    for text, color in segs:
+        x += _text(img, text, x, y, scale, color) + gap
 
 
 def _text(img: np.ndarray, text: str, x: int, y: int, scale: float, color: BGR,
@@ -167,7 +181,7 @@ class Annotator:
     def _timeline(self) -> np.ndarray:
         lay = self.layout
         strip = np.full((lay.strip_h, lay.pw, 3), COLORS["panel"], np.uint8)
-        top, bot = round(lay.strip_h * 0.1), round(lay.strip_h * 0.6)
+        top, bot = round(lay.strip_h * 0.08), round(lay.strip_h * 0.56)
         for ph in self.phases:
             x0, x1 = self._x_of(ph.start - 0.5), self._x_of(ph.end - 0.5)
             cv2.rectangle(strip, (x0, top), (max(x0, x1 - 1), bot), COLORS[ph.kind], -1)
@@ -180,7 +194,7 @@ class Annotator:
             col = COLORS["manual"] if ev.source == "manual" else COLORS["text"]
             cv2.line(strip, (x, top - max(1, round(3 * lay.unit))), (x, bot), col,
                      max(1, round(1.5 * lay.unit)))
-        scale = _scale_for(lay.strip_h * 0.24)
+        scale = _scale_for(lay.strip_h * 0.27)
         for ph in self.phases:  # rep numbers in flight blocks wide enough
             if ph.kind != FLIGHT or ph.rep is None:
                 continue
@@ -188,21 +202,21 @@ class Annotator:
             label = str(self.a.reps[ph.rep].rep)
             tw = cv2.getTextSize(label, FONT, scale, 1)[0][0]
             if x1 - x0 > tw + 4:
-                _text(strip, label, (x0 + x1) // 2, (top + bot) // 2 + round(lay.strip_h * 0.12),
+                _text(strip, label, (x0 + x1) // 2, (top + bot) // 2 + round(lay.strip_h * 0.135),
                       scale, COLORS["text"], align="center")
         t = self.a.signal.times
         dur = float(t[-1] - t[0]) if self.n > 1 else 0.0
-        label_w = cv2.getTextSize("88.5 s", FONT, scale * 0.9, 1)[0][0]
+        label_w = cv2.getTextSize("88.5 s", FONT, scale, 1)[0][0]
         px_per_s = (lay.pw - 2 * lay.margin) / max(dur, 1e-6)
         step = next((s for s in (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
-                     if s * px_per_s >= 1.6 * label_w), 120.0)
+                     if s * px_per_s >= 1.8 * label_w), 120.0)
         k = math.ceil(t[0] / step) if self.n else 0
         while self.n and k * step <= t[-1]:
             f = float(np.interp(k * step, t, np.arange(self.n)))
             x = self._x_of(f)
             cv2.line(strip, (x, bot), (x, bot + round(lay.strip_h * 0.12)), COLORS["dim"], 1)
             if k > 0:
-                _text(strip, f"{k * step:g} s", x, round(lay.strip_h * 0.95), scale * 0.9,
+                _text(strip, f"{k * step:g} s", x, round(lay.strip_h * 0.95), scale,
                       COLORS["dim"], align="center")
             k += 1
         return strip
@@ -269,17 +283,17 @@ class Annotator:
                   COLORS["dim"], max_w=lay.pw - 2 * lay.margin)
             return
         rep = self.a.reps[r]
-        col = COLORS["manual"] if rep.source == "manual" else COLORS["text"]
-        cells = rep_cells(rep)
-        head = f"rep {rep.rep}  "
-        tail = "  (edited)" if rep.source == "manual" else ""
-        lines = (["   ".join(cells)] if lay.panel_lines == 1 else
-                 ["   ".join(cells[:2]), "   ".join(cells[2:])])
-        lines[0] = head + lines[0]
-        lines[-1] += tail
+        manual = rep.source == "manual"
+        contact, flight, rsi, jump = rep_cells(rep)
+        head = (f"Rep {rep.rep}:", COLORS["manual"] if manual else COLORS["dim"])
+        segs = [head, (contact, COLORS["text"]), (flight, COLORS["text"]),
+                (rsi, COLORS["rsi"]), (jump, COLORS["text"])]
+        if manual:
+            segs.append(("(edited)", COLORS["manual"]))
+        lines = [segs] if lay.panel_lines == 1 else [segs[:3], segs[3:]]
         for k, line in enumerate(lines):
-            _text(c, line, lay.margin, y + round(lay.line_h * (k + 0.72)), scale, col,
-                  max_w=lay.pw - 2 * lay.margin)
+            _segments(c, line, lay.margin, y + round(lay.line_h * (k + 0.72)), scale,
+                      lay.pw - 2 * lay.margin)
 
     def _draw_picture(self, c: np.ndarray, index: int, ph: Phase | None) -> None:
         lay = self.layout

@@ -49,6 +49,7 @@ def phases(analysis: Analysis) -> list[Phase]:
     reps = analysis.reps
     by_takeoff = {_key(r.takeoff): i for i, r in enumerate(reps)}
     by_touchdown = {_key(r.touchdown): i for i, r in enumerate(reps) if r.touchdown is not None}
+    by_landing = {_key(r.landing): i for i, r in enumerate(reps) if r.landing is not None}
     next_rep = _next_takeoff_rep(events, by_takeoff)
     out: list[Phase] = []
     first_end = events[0].frame if events else n
@@ -64,8 +65,8 @@ def phases(analysis: Analysis) -> list[Phase]:
             out.append(Phase(FLIGHT, ev.frame, end, ev.time, by_takeoff.get(_key(ev)), ev))
         elif _key(ev) in by_touchdown:
             out.append(Phase(CONTACT, ev.frame, end, ev.time, by_touchdown[_key(ev)], ev))
-        else:
-            rep = next_rep[k + 1] if next_rep[k + 1] is not None else _last(reps)
+        else:  # standing after a landing belongs to the rep that landed
+            rep = by_landing.get(_key(ev), next_rep[k + 1])
             out.append(Phase(STANDING, ev.frame, end, ev.time, rep, ev))
     return out
 
@@ -80,10 +81,6 @@ def _next_takeoff_rep(events: list[Event], by_takeoff: dict) -> list[int | None]
             cur = by_takeoff[_key(events[k])]
         out[k] = cur
     return out
-
-
-def _last(reps: list[Rep]) -> int | None:
-    return len(reps) - 1 if reps else None
 
 
 def phase_index(phase_list: list[Phase], n_frames: int) -> np.ndarray:

@@ -25,7 +25,7 @@ from legrsi.annotate_io import prefetch
 from legrsi.cli import main
 from legrsi.metrics import build_reps
 from legrsi.phases import CONTACT, FLIGHT, STANDING, phases
-from legrsi.types import TAKEOFF, TOUCHDOWN, Analysis, Event, LegrsiError
+from legrsi.types import TAKEOFF, TOUCHDOWN, Analysis, Event, FootSignal, LegrsiError, VideoInfo
 from legrsi.video import FrameReader, probe
 
 
@@ -218,3 +218,39 @@ def test_prefetch_order_errors_and_early_stop() -> None:
             break
     assert closed == [True]
     assert not any(t.name == "legrsi-prefetch" for t in threading.enumerate())
+
+
+def _fake_analysis(events: list[Event], n: int, legs: list[str]) -> Analysis:
+    """An Analysis of an n-frame 240 fps clip with the given events (flat signal)."""
+    fps = 240.0
+    t = np.arange(n) / fps
+    z = np.zeros(n)
+    sig = FootSignal(times=t, height=z, conf=z + 1, foot_x=z + 100, foot_y=z + 150,
+                     rois=np.tile([80.0, 100.0, 60.0, 60.0], (n, 1)), floor_y=150.0)
+    info = VideoInfo(path=Path("fake.mp4"), width=320, height=180, rotation=0,
+                     container_fps=fps, capture_fps=fps, codec="h264")
+    reps = build_reps(events, True, "fake", legs)
+    return Analysis(info=info, signal=sig, initial_contact=True, events=events, reps=reps,
+                    legs=legs)
+
+
+def test_phases_of_two_sets() -> None:
+    frames = [(TAKEOFF, 100), (TOUCHDOWN, 180), (TAKEOFF, 240), (TOUCHDOWN, 320),
+              (TAKEOFF, 700), (TOUCHDOWN, 780)]
+    events = [Event(k, f, (f - 0.4) / 240.0) for k, f in frames]
+    a = _fake_analysis(events, 900, ["left", "right"])
+    assert [(r.set, r.rep, r.leg) for r in a.reps] == [(1, 1, "left"), (1, 2, "left"),
+                                                       (2, 1, "right")]
+    got = [(p.kind, p.start, p.end, p.rep) for p in phases(a)]
+    assert got == [(STANDING, 0, 100, 0), (FLIGHT, 100, 180, 0), (CONTACT, 180, 240, 1),
+                   (FLIGHT, 240, 320, 1), (STANDING, 320, 700, 1), (FLIGHT, 700, 780, 2),
+                   (STANDING, 780, 900, 2)]
+    ann = Annotator(a, 320, 180)
+    assert ann.state(500, 500 / 240)[2] == a.reps[1]  # the pause shows the rep that landed
+    assert [int(ann.result_of[f]) for f in (0, 179, 180, 400, 779, 780)] == [-1, -1, 0, 1, 1, 2]
+    out = ann.render(899, 899 / 240, np.zeros((180, 320, 3), np.uint8))
+    assert out.shape == (*ann.layout.size[::-1], 3)
+    empty = _fake_analysis([], 50, ["left"])
+    ann = Annotator(empty, 320, 180)
+    assert ann.state(10, 10 / 240) == (STANDING, None, None)
+    ann.render(10, 10 / 240, np.zeros((180, 320, 3), np.uint8))
