@@ -320,7 +320,7 @@ class Annotator:
             cv2.circle(c, pt, rad, COLORS[kind], -1, cv2.LINE_AA)
         else:
             _text(c, "foot not seen", p0[0], max(y0 + round(20 * u), p0[1] - round(6 * u)),
-                  _scale_for(14 * u), COLORS["unseen"])
+                  _scale_for(max(7.0, 14 * u)), COLORS["unseen"])
         ev = self._recent_event(index)
         if ev is None:
             return
@@ -333,7 +333,7 @@ class Annotator:
             cv2.rectangle(c, (t // 2, y0 + t // 2), (lay.pw - 1 - t // 2, y0 + lay.ph - 1 - t // 2),
                           col, t)
         label = f"{name}  frame {ev.frame}"
-        scale = _scale_for(22 * u)
+        scale = _scale_for(max(8.0, 22 * u))
         th = _thick(scale)
         (tw, tht), _ = cv2.getTextSize(label, FONT, scale, th)
         pad = max(3, round(8 * u))

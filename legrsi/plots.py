@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from .events import thresholds
 from .fileio import atomic_path
@@ -100,6 +101,10 @@ def _signal_panel(ax: Axes, analysis: Analysis) -> None:
     if unseen.any():
         ax.plot(t[unseen], np.full(int(unseen.sum()), -0.04 * top), "|",
                 color=COLORS["unseen"], ms=6, zorder=3)
+    # rotated labels are ~0.13 in wide: labels of events closer than that are pushed apart
+    span = float(t[-1] - t[0]) if len(t) > 1 else 1.0
+    near = 0.13 * span / (ax.figure.get_figwidth() * 0.88)
+    prev: tuple[float, Text] | None = None
     for ev in evs:
         manual = ev.source == "manual"
         col = COLORS["manual"] if manual else COLORS[ev.kind]
@@ -111,8 +116,12 @@ def _signal_panel(ax: Axes, analysis: Analysis) -> None:
         tag = ("TO " if ev.kind == TAKEOFF else "TD ") + str(ev.frame)
         tag += "?" if low else ""
         tag += " (manual)" if manual else ""
-        ax.text(ev.time, 1.01, tag, transform=ax.get_xaxis_transform(), rotation=90,
-                ha="center", va="bottom", fontsize=7.5, color=col, clip_on=False)
+        label = ax.text(ev.time, 1.01, tag, transform=ax.get_xaxis_transform(), rotation=90,
+                        ha="center", va="bottom", fontsize=7.5, color=col, clip_on=False)
+        if prev is not None and ev.time - prev[0] < near:
+            prev[1].set_ha("right")
+            label.set_ha("left")
+        prev = (ev.time, label)
     ax.set_ylim(-0.08 * top, top * 1.08)
     ax.set_ylabel("foot above floor (px)")
     ax.grid(axis="y", alpha=0.3)
