@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import events as events_mod
 from . import tracking
+from .corrections import correct_events
 from .metrics import PAUSE_S, build_reps, parse_legs
 from .types import Analysis, Roi
 from .video import probe
@@ -16,14 +17,16 @@ ProgressFn = Callable[[int], None]
 
 def analyze_video(path: Path | str, leg: str | list[str] = "left",
                   capture_fps: float | None = None, roi: Roi | str | None = None,
-                  pause_s: float = PAUSE_S, progress: ProgressFn | None = None) -> Analysis:
+                  pause_s: float = PAUSE_S, progress: ProgressFn | None = None, *,
+                  corrections: Path | str | None = None) -> Analysis:
     """Analyse one clip: every ground contact and flight of the foot near the floor.
 
     ``leg``: "left", "right", "both" or a comma list naming the sets in order;
     ``capture_fps``: real capture rate (frames per second) for slow-motion exports;
     ``roi``: foot region "X,Y,W,H" in upright pixels (found automatically if None);
     ``pause_s``: a contact longer than this many seconds is a standing pause between sets;
-    ``progress``: called with the number of frames decoded so far.
+    ``progress``: called with the number of frames decoded so far;
+    ``corrections``: a corrections file (docs/corrections.md) applied to the detected events.
     Raises LegrsiError subclasses with one-line messages for unusable input.
     """
     path = Path(path)
@@ -32,15 +35,20 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
     region = Roi.parse(roi) if isinstance(roi, str) else roi
     signal = tracking.track(info, region, progress=progress)
     initial_contact, events = events_mod.detect(signal, info.capture_fps)
+    applied = 0
+    fixes: list[str] = []
+    if corrections is not None:
+        events, initial_contact, applied, fixes = correct_events(
+            corrections, events, initial_contact, signal.times)
     reps = build_reps(events, initial_contact, path.stem, legs, pause_s)
-    warnings = list(signal.warnings)
+    warnings = list(signal.warnings) + fixes
     warnings.extend(_time_base_warnings(info, reps))
     n_sets = max((r.set for r in reps), default=0)
     if len(legs) > 1 and n_sets != len(legs):
         warnings.append(f"--leg names {len(legs)} sets but {n_sets} were found "
                         "(sets are separated by a standing pause)")
     return Analysis(info=info, signal=signal, initial_contact=initial_contact, events=events,
-                    reps=reps, legs=legs, warnings=warnings)
+                    reps=reps, legs=legs, warnings=warnings, corrections_applied=applied)
 
 
 def _time_base_warnings(info, reps) -> list[str]:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import click
 
 from .analyze import analyze_video
 from .annotate import DEFAULT_PLAYBACK_FPS, DEFAULT_VIDEO_HEIGHT, write_annotated_video
+from .corrections import corrections_path
 from .fileio import ensure_dir
 from .metrics import PAUSE_S
 from .plots import write_signal_plot
@@ -44,9 +45,12 @@ def main() -> None:
               show_default=True, help="Annotated video size like 720p: pixels of the "
                                       "picture's shorter side (0 = clip size).")
 @click.option("--no-plot", is_flag=True, help="Do not write the signal plot DIR/<clip>.png.")
+@click.option("--ignore-corrections", is_flag=True,
+              help="Show the automatic result: do not apply DIR/<clip>.corrections.json "
+                   "(made by 'legrsi review'; never modified here).")
 def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: str | None,
             out_dir: Path, pause_s: float, quiet: bool, no_video: bool, playback_fps: float,
-            video_height: int, no_plot: bool) -> None:
+            video_height: int, no_plot: bool, ignore_corrections: bool) -> None:
     """Detect every ground contact and flight in VIDEO(s) and write DIR/<clip>.csv."""
     try:
         ensure_dir(out_dir)
@@ -57,7 +61,9 @@ def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: 
         try:
             with _bar(f"{video.name}: analysing", video, capture_fps, quiet) as bar:
                 analysis = analyze_video(video, leg=leg, capture_fps=capture_fps, roi=roi,
-                                         pause_s=pause_s, progress=bar)
+                                         pause_s=pause_s, progress=bar,
+                                         corrections=_corrections_for(video, out_dir,
+                                                                      ignore_corrections))
                 bar(len(analysis.signal))
             csv_path = write_results_csv(analysis, out_dir)
             failures += not _visuals(analysis, out_dir, not no_video, not no_plot,
@@ -68,6 +74,9 @@ def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: 
             continue
         for w in analysis.warnings:
             click.echo(f"Warning: {video.name}: {w}", err=True)
+        if analysis.corrections_applied and not quiet:
+            click.echo(f"{video.name}: applied {analysis.corrections_applied} manual "
+                       f"corrections from {corrections_path(out_dir, video)}")
         if not analysis.reps:
             click.echo(f"{video.name}: no take-off from the floor found "
                        f"({len(analysis.events)} events); wrote {csv_path}", err=True)
@@ -109,3 +118,50 @@ def _visuals(analysis: Analysis, out_dir: Path, video: bool, plot: bool,
     if written and not quiet:
         click.echo(f"{name}: wrote " + ", ".join(str(p) for p in written))
     return ok
+
+
+def _corrections_for(video: Path, out_dir: Path, ignore: bool) -> Path | None:
+    """The clip's corrections file in ``out_dir`` if it exists and is not ignored."""
+    path = corrections_path(out_dir, video)
+    return None if ignore or not path.exists() else path
+
+
+def _review_help() -> str:
+    from .review_state import HELP
+    keys = "\n".join(f"  {k:<12} {d}" for k, d in HELP)
+    return ("Check and correct the detected events of VIDEO frame by frame in a window.\n\n"
+            "Corrections are saved to DIR/<clip>.corrections.json (docs/corrections.md); "
+            "'legrsi analyze' with the same --out applies them (rows become source=manual)."
+            "\n\n\b\nKeys:\n" + keys + "\n\n\b\n"
+            "A touchdown is the first frame on the ground, a take-off the first frame in the "
+            "air.\nx deletes the contact or flight under the cursor (its two events).\n"
+            "Missed contact: g on its first frame, then t on its take-off frame.\n"
+            "Missed flight: t on its first frame, then g on its landing frame.")
+
+
+@main.command(help=_review_help())
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--leg", default="left", show_default=True,
+              help="left, right or both; a comma list names the sets in order.")
+@click.option("--fps", "capture_fps", type=float, default=None,
+              help="Capture rate in frames/s (for slow-motion exports that say 30 fps).")
+@click.option("--roi", default=None, help="Foot region X,Y,W,H in upright pixels.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("."),
+              show_default=True, help="Folder of the results and the corrections file.")
+@click.option("--pause", "pause_s", type=float, default=PAUSE_S, show_default=True,
+              help="A contact longer than this (s) is a standing pause between sets.")
+def review(video: Path, leg: str, capture_fps: float | None, roi: str | None, out_dir: Path,
+           pause_s: float) -> None:
+    from .review import run_review
+    try:
+        outcome = run_review(video, out_dir, leg=leg, capture_fps=capture_fps, roi=roi,
+                             pause_s=pause_s, echo=lambda m: click.echo(m, err=True))
+    except LegrsiError as exc:
+        raise click.ClickException(str(exc)) from None
+    for b in outcome.backups:
+        click.echo(f"Warning: the previous corrections file was kept as {b}", err=True)
+    if outcome.discarded:
+        click.echo(f"{video.name}: quit without saving the last edits", err=True)
+    if outcome.saved:
+        click.echo(f"{video.name}: {outcome.corrections} corrections in {outcome.path}; run "
+                   f"'legrsi analyze {video} --out {out_dir}' to update the results")
