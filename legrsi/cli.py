@@ -152,10 +152,16 @@ def _review_help() -> str:
               help="A contact longer than this (s) is a standing pause between sets.")
 def review(video: Path, leg: str, capture_fps: float | None, roi: str | None, out_dir: Path,
            pause_s: float) -> None:
-    from .review import run_review
+    from .review import check_display, run_review
     try:
+        check_display()
+        with _bar(f"{video.name}: analysing", video, capture_fps, False) as bar:
+            analysis = analyze_video(video, leg=leg, capture_fps=capture_fps, roi=roi,
+                                     pause_s=pause_s, progress=bar)
+            bar(len(analysis.signal))
         outcome = run_review(video, out_dir, leg=leg, capture_fps=capture_fps, roi=roi,
-                             pause_s=pause_s, echo=lambda m: click.echo(m, err=True))
+                             pause_s=pause_s, echo=lambda m: click.echo(m, err=True),
+                             analysis=analysis)
     except LegrsiError as exc:
         raise click.ClickException(str(exc)) from None
     for b in outcome.backups:

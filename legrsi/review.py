@@ -26,7 +26,7 @@ from .framecache import FrameCache
 from .metrics import PAUSE_S
 from .review_draw import render
 from .review_state import ReviewState
-from .types import LegrsiError
+from .types import Analysis, LegrsiError
 
 WINDOW_PREFIX = "legrsi review"
 _SPECIAL = {
@@ -139,19 +139,25 @@ def check_display() -> None:
 
 def run_review(video: Path, out_dir: Path, leg: str = "left", capture_fps: float | None = None,
                roi: str | None = None, pause_s: float = PAUSE_S,
-               echo: Callable[[str], None] = lambda s: None) -> ReviewOutcome:
-    """Analyse ``video`` (automatic events), open the review window and run it until quit.
+               echo: Callable[[str], None] = lambda s: None,
+               analysis: Analysis | None = None) -> ReviewOutcome:
+    """Open the review window on ``video`` and run it until the user quits.
 
-    Corrections are read from and saved to ``out_dir/<clip stem>.corrections.json``.
-    ``echo`` receives progress and warning lines for the terminal.
+    ``analysis``: the automatic result (``analyze_video`` without corrections) if already
+    computed with these settings; otherwise the clip is analysed first. Corrections are read
+    from and saved to ``out_dir/<clip stem>.corrections.json``. ``echo`` receives warning
+    lines for the terminal.
     """
     check_display()
     video = Path(video)
     ensure_dir(Path(out_dir))
     path = corrections_path(out_dir, video)
-    echo(f"{video.name}: analysing (automatic events)...")
-    analysis = analyze_video(video, leg=leg, capture_fps=capture_fps, roi=roi,
-                             pause_s=pause_s)
+    if analysis is None:
+        echo(f"{video.name}: analysing (automatic events)...")
+        analysis = analyze_video(video, leg=leg, capture_fps=capture_fps, roi=roi,
+                                 pause_s=pause_s)
+    if analysis.corrections_applied:
+        raise LegrsiError("review needs the automatic result, not a corrected one")
     info = analysis.info
     loaded = read_text(path)
     cs = CorrectionSet(video.name, capture_fps=info.capture_fps)

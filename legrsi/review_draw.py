@@ -86,11 +86,12 @@ def overlay_lines(state: ReviewState, clip: str, legs: list[str],
         what = "first frame on the ground" if on.kind == TOUCHDOWN else "first frame in the air"
         lines.append((f">> {KIND_WORD[on.kind].upper()} here ({what})",
                       MANUAL_C if on.source == "manual" else AUTO_C))
-    frames = [e.frame for e in state.events]
-    i = bisect.bisect_left(frames, f)
-    near = [e for e in state.events[max(0, i - 2): i + 3] if e.frame != f]
-    if near:
-        lines.append(("near: " + "   ".join(_event_text(e, state) for e in near[:4]), TEXT_C))
+    prev = next((e for e in reversed(state.events) if e.frame < f), None)
+    nxt = next((e for e in state.events if e.frame > f), None)
+    near = [f"prev: {_event_text(prev, state)}" if prev else "",
+            f"next: {_event_text(nxt, state)}" if nxt else ""]
+    if any(near):
+        lines.append(("   ".join(t for t in near if t), TEXT_C))
     for r in _reps(state, legs, pause_s):
         lo = r.touchdown.frame if r.touchdown is not None else r.takeoff.frame
         hi = r.landing.frame if r.landing is not None else n
@@ -168,12 +169,26 @@ def draw_zoom(strip: np.ndarray, state: ReviewState, scale: float) -> None:
 
 
 def draw_help(img: np.ndarray, scale: float) -> None:
-    """The key list over the middle of the frame."""
-    lines = [("keys", MSG_C)] + [(f"{k:<12} {d}", TEXT_C) for k, d in HELP]
-    lines += [("x: a touchdown's contact / a take-off's flight is the phase it starts", TEXT_C),
-              ("add a missed contact: g on its first frame, then t on its take-off", TEXT_C),
-              ("add a missed flight: t on its first frame, then g on its landing", TEXT_C)]
-    _text(img, lines, 20, 60, scale, alpha=0.8)
+    """The key list over the frame, in two columns, shrunk to fit its height."""
+    rows = [(k, d) for k, d in HELP] + [
+        ("", "x on a touchdown deletes its contact, on a take-off its flight"),
+        ("", "missed contact: g on its first frame, then t on its take-off"),
+        ("", "missed flight: t on its first frame, then g on its landing"),
+        ("strips", "green contact, blue flight, white automatic event, magenta manual,"),
+        ("", "orange: automatic value replaced, red: cursor, yellow: pending mark")]
+    h, w = img.shape[:2]
+    lh = min(int(28 * scale / 0.5), (h - 24) // (len(rows) + 1))
+    sc = max(0.3, min(scale, lh / 30.0))
+    col = int(110 * sc / 0.5)
+    width = min(w - 20, col + max(cv2.getTextSize(d, FONT, sc, 1)[0][0] for _, d in rows) + 20)
+    y0 = 10
+    box = img[y0:y0 + lh * (len(rows) + 1) + 8, 10:10 + width]
+    box[:] = (box * 0.2).astype(np.uint8)
+    cv2.putText(img, "keys (h: close)", (18, y0 + lh), FONT, sc, MSG_C, 1, cv2.LINE_AA)
+    for i, (k, d) in enumerate(rows):
+        y = y0 + lh * (i + 2)
+        cv2.putText(img, k, (18, y), FONT, sc, MSG_C, 1, cv2.LINE_AA)
+        cv2.putText(img, d, (18 + col, y), FONT, sc, TEXT_C, 1, cv2.LINE_AA)
 
 
 def render(state: ReviewState, frame: np.ndarray, disp: tuple[int, int], canvas_w: int,

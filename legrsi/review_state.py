@@ -6,19 +6,11 @@ edits are kept as net :class:`~legrsi.corrections.Correction` entries against th
 events, and the events shown are always ``apply_corrections(auto, corrections)`` -- exactly
 what ``legrsi analyze`` will compute from the saved file.
 
-Editing rules (frames are 0-based; a touchdown is the first frame on the ground, a take-off
-the first frame in the air; the cursor lies in the contact or flight that the last event at
-or before it starts):
-
-- ``g``/``t`` marking the kind that *starts* the phase under the cursor moves that event to
-  the cursor (e.g. ``t`` inside a flight moves its take-off);
-- marking the kind that *ends* the phase moves the end event if it is within
-  :attr:`ReviewState.move_window` frames; otherwise it starts a new phase: the mark waits
-  (pending) for the other key later in the same phase, which inserts the missed
-  contact (``g`` then ``t``) or flight (``t`` then ``g``). Pressing the same key again on the
-  same frame moves the far end event instead. At the end of the clip the mark is inserted;
-- ``x`` deletes the contact or flight under the cursor (its starting event and the event
-  that ends it), so touchdowns and take-offs always alternate.
+Editing rules (docs/corrections.md): ``g``/``t`` move the event that starts the phase under
+the cursor, or the one that ends it when it is within :attr:`ReviewState.move_window` frames;
+farther away the mark waits (``pending``) for the other key, which inserts a missed contact
+(``g`` then ``t``) or flight (``t`` then ``g``); ``x`` deletes the contact or flight under the
+cursor (both its events), so touchdowns and take-offs always alternate.
 """
 
 from __future__ import annotations
@@ -48,6 +40,8 @@ KEYS: dict[str, str] = {
     "g": "touchdown", "t": "takeoff", "x": "delete", "u": "undo",
     "space": "play", " ": "play", "s": "save", "q": "quit", "Escape": "escape", "h": "help",
 }
+
+_STEPS = {"next": 1, "prev": -1, "fwd10": 10, "back10": -10}
 
 HELP: list[tuple[str, str]] = [
     ("right / d", "next frame"),
@@ -176,30 +170,22 @@ class ReviewState:
             return None
         if action != "play":
             self.playing = False
+        if action in _STEPS:
+            self.goto(self.frame + _STEPS[action])
+            return None
+        simple: dict[str, Callable[[], object]] = {
+            "first": lambda: self.goto(0), "last": lambda: self.goto(self.n_frames - 1),
+            "touchdown": lambda: self.mark(TOUCHDOWN), "takeoff": lambda: self.mark(TAKEOFF),
+            "delete": self.delete, "undo": self.undo}
+        if action in simple:
+            simple[action]()
+            return None
         handler = getattr(self, f"_do_{action}")
         return handler()  # type: ignore[no-any-return]
 
     def press_all(self, keys: Iterable[str]) -> list[str]:
         """Press several keys; return the host commands they produced (for tests)."""
         return [c for k in keys if (c := self.press(k)) is not None]
-
-    def _do_next(self) -> None:
-        self.goto(self.frame + 1)
-
-    def _do_prev(self) -> None:
-        self.goto(self.frame - 1)
-
-    def _do_fwd10(self) -> None:
-        self.goto(self.frame + 10)
-
-    def _do_back10(self) -> None:
-        self.goto(self.frame - 10)
-
-    def _do_first(self) -> None:
-        self.goto(0)
-
-    def _do_last(self) -> None:
-        self.goto(self.n_frames - 1)
 
     def _do_next_event(self) -> None:
         ev = next((e for e in self.events if e.frame > self.frame), None)
@@ -221,18 +207,6 @@ class ReviewState:
         self._jump(ev, "")
         self.message = (f"least confident {i % len(ranking) + 1}/{len(ranking)}: "
                         f"{KIND_WORD[ev.kind]} conf {ev.conf:.2f}")
-
-    def _do_touchdown(self) -> None:
-        self.mark(TOUCHDOWN)
-
-    def _do_takeoff(self) -> None:
-        self.mark(TAKEOFF)
-
-    def _do_delete(self) -> None:
-        self.delete()
-
-    def _do_undo(self) -> None:
-        self.undo()
 
     def _do_play(self) -> None:
         self.playing = not self.playing
@@ -436,7 +410,8 @@ class ReviewState:
             self.message = f"refused: {exc}"
             return False
         if [_key(e) for e in res.events] != [_key(e) for e in candidate]:
-            self.message = "refused: too close to another event of the same kind"
+            why = res.warnings[-1] if res.warnings else "too close to another event of its kind"
+            self.message = f"refused: {why}"
             return False
         self._undo.append((self.corrections, self.history, self.frame, text))
         self.corrections = corrs
