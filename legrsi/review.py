@@ -207,6 +207,8 @@ def run_review(video: Path, out_dir: Path, leg: str = "left", capture_fps: float
 
 
 def _open_window(title: str, size: tuple[int, int]) -> None:
+    if sys.platform.startswith("linux") and os.path.isdir("/usr/share/fonts"):
+        os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")  # the wheel ships none
     cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
     cv2.resizeWindow(title, *size)
 

@@ -104,3 +104,17 @@ def test_clip_with_one_key_frame_and_no_bframes(tmp_path: Path) -> None:
             assert np.array_equal(cache[i], seq[i])
         with pytest.raises(IndexError):
             cache[40]
+
+
+def test_rotated_phone_clip_is_upright(tmp_path: Path) -> None:
+    from conftest import make_hop_clip
+    clip = make_hop_clip(tmp_path / "portrait.mp4", width=160, height=96, n_hops=1,
+                         rotate=True)
+    info = probe(clip.path)
+    assert info.rotation in (90, 270)
+    seq = [f.image.copy() for f in FrameReader(info, color=True)]
+    with FrameCache(info) as cache:
+        for i in [len(seq) - 1, 3, 2, 50]:
+            assert np.array_equal(cache[i], seq[i])
+    with FrameCache(info, size=(80, 48)) as small:
+        assert small[10].shape == (48, 80, 3)

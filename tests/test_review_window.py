@@ -75,6 +75,32 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _session(display: str, clip: Path, out: Path, keys: list[str]) -> tuple[int, str, str]:
+    """Run `legrsi review` in the window, type ``keys``, wait for it to end."""
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    proc = subprocess.Popen([sys.executable, "-m", "legrsi", "review", str(clip),
+                             "--out", str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        win = ""
+        deadline = time.monotonic() + 120
+        while not win and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"review ended before its window opened: {proc.communicate()}")
+            win = xdo(display, "search", "--name", "legrsi review").strip()
+            time.sleep(0.2)
+        assert win, "no review window after 120 s"
+        xdo(display, "windowfocus", "--sync", win.split()[0])
+        time.sleep(1.0)    # the first frame is drawn; then one key per loop turn
+        xdo(display, "key", "--delay", "200", *keys)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, stdout, stderr
+
+
 def test_review_window_edit_save_and_reanalyse(display: str, tmp_path: Path) -> None:
     clip = make_hop_clip(tmp_path / "hops3.mp4", n_hops=3)
     out = tmp_path / "out"
@@ -86,22 +112,8 @@ def test_review_window_edit_save_and_reanalyse(display: str, tmp_path: Path) -> 
     # it were false); add a contact back by hand (as if it had been missed): touchdown at
     # l0+1, take-off at t1-1; save; quit
     keys = ["n", "d", "d", "t", "n", "x", "d", "g", *moves(l0 + 1, t1 - 1), "t", "s", "q"]
-    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-    proc = subprocess.Popen([sys.executable, "-m", "legrsi", "review", str(clip.path),
-                             "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        found = xdo(display, "search", "--sync", "--name", "legrsi review", timeout=120)
-        win = found.split()[0]
-        xdo(display, "windowfocus", "--sync", win)
-        time.sleep(0.5)
-        xdo(display, "key", "--delay", "150", *keys)
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, stderr
+    code, stdout, stderr = _session(display, clip.path, out, keys)
+    assert code == 0, stderr
 
     saved = json.loads((out / "hops3.corrections.json").read_text())
     got = sorted((c["action"], c["kind"], c.get("frame"), (c["auto"] or {}).get("frame"))
@@ -130,24 +142,6 @@ def test_review_window_edit_save_and_reanalyse(display: str, tmp_path: Path) -> 
     table = rows(out / "hops3.csv")
     assert [r["takeoff_frame"] for r in table] == [str(t0), str(t1), str(auto[4].frame)]
     assert {r["source"] for r in table} == {"auto"}
-
-
-def _session(display: str, clip: Path, out: Path, keys: list[str]) -> tuple[int, str, str]:
-    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-    proc = subprocess.Popen([sys.executable, "-m", "legrsi", "review", str(clip),
-                             "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        win = xdo(display, "search", "--sync", "--name", "legrsi review", timeout=120).split()[0]
-        xdo(display, "windowfocus", "--sync", win)
-        time.sleep(0.5)
-        xdo(display, "key", "--delay", "150", *keys)
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, stdout, stderr
 
 
 def test_review_backs_up_corrupt_file_and_asks_before_dropping_edits(
