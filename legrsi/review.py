@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from .analyze import analyze_video
 from .corrections import CorrectionSet, corrections_path, from_json, read_text
@@ -26,7 +27,7 @@ from .framecache import FrameCache
 from .metrics import PAUSE_S
 from .review_draw import render
 from .review_state import ReviewState
-from .types import Analysis, LegrsiError
+from .types import Analysis, LegrsiError, VideoError
 
 WINDOW_PREFIX = "legrsi review"
 _SPECIAL = {
@@ -228,7 +229,12 @@ def _loop(state: ReviewState, cache: FrameCache, title: str, disp: tuple[int, in
                    state.pending, state.confirm_quit, state.playing, state.dirty,
                    tuple(state.events))
             if sig != last_sig:
-                img = cache[state.frame]
+                try:
+                    img = cache[state.frame]
+                except VideoError as exc:          # damaged data: say so, keep the edits
+                    img = np.zeros((disp[1], disp[0], 3), np.uint8)
+                    state.message = str(exc)
+                    sig = (*sig[:2], state.message, *sig[3:])
                 canvas = render(state, img, disp, canvas_w, sheet_h, clip, legs, pause_s)
                 cv2.imshow(title, canvas)
                 last_sig = sig
