@@ -33,7 +33,8 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
     legs = parse_legs(leg) if isinstance(leg, str) else list(leg)
     info = probe(path, capture_fps)
     region = Roi.parse(roi) if isinstance(roi, str) else roi
-    signal = tracking.track(info, region, progress=progress)
+    signal = events_mod.pick_signal(tracking.track(info, region, progress=progress),
+                                    info.capture_fps)
     initial_contact, events = events_mod.detect(signal, info.capture_fps)
     applied = 0
     fixes: list[str] = []

@@ -88,6 +88,9 @@ def fill_unknown(state: np.ndarray) -> np.ndarray:
 def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
     """Remove flights that are too short or too low and contacts that are too short."""
     out = state.copy()
+    for v, s, e in _runs(out):
+        if v == AIR and s > 0 and out[s - 1] == CONTACT and not ballistic(times, height, s, e):
+            out[s:e] = UNKNOWN
     for _ in range(3):
         changed = False
         for v, s, e in _runs(out):
@@ -103,6 +106,32 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
         if not changed:
             break
     return out
+
+
+def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int) -> float | None:
+    """R^2 of a downward parabola fitted to run [s, e) (None if too short; 0 if upward)."""
+    h = height[s:e]
+    t = times[s:e]
+    ok = np.isfinite(h)
+    if ok.sum() <= 5:
+        return None
+    t, h = t[ok], h[ok]
+    a, b, c = np.polyfit(t - t[0], h, 2)
+    var = float(np.var(h))
+    if a >= 0 or var <= 0:
+        return 0.0
+    resid = h - np.polyval((a, b, c), t - t[0])
+    return max(0.0, 1.0 - float(np.var(resid)) / var)
+
+
+def ballistic(times: np.ndarray, height: np.ndarray, s: int, e: int) -> bool:
+    """Whether an airborne run [s, e) rises and falls like a flight (or is too short to tell).
+
+    A plateau that never comes back down (something left in the region, a foot leaving
+    the picture sideways) is not a flight.
+    """
+    r2 = _r2(times, height, s, e)
+    return r2 is None or r2 > 0.6
 
 
 def _duration(times: np.ndarray, s: int, e: int) -> float:
@@ -227,3 +256,30 @@ def _consistent(events: list[Event]) -> list[Event]:
             continue
         out.append(ev)
     return out
+
+
+def flight_score(sig: FootSignal, fps: float) -> float:
+    """How clearly a signal shows hops: sum over flights of their height/noise evidence,
+    plus a small bonus for frames where a foot is seen. Used to pick among foot regions."""
+    try:
+        th = thresholds(sig, fps)
+        state = clean(fill_unknown(classify(sig.height, th)), sig.height, sig.times, th)
+    except LegrsiError:
+        return 0.0
+    score = 0.0
+    for v, s, e in _runs(state):
+        if v == AIR and ((s > 0 and state[s - 1] == CONTACT) or
+                         (e < len(state) and state[e] == CONTACT)):
+            peak = float(np.nanmax(sig.height[s:e]))
+            r2 = _r2(sig.times, sig.height, s, e)
+            shape = 0.5 if r2 is None else r2 ** 2
+            score += shape * min(1.0, peak / (10.0 * th.on_px))
+    return score + 0.1 * float(np.isfinite(sig.height).mean())
+
+
+def pick_signal(signals: list[FootSignal], fps: float) -> FootSignal:
+    """The candidate foot signal with the clearest hops (see :func:`flight_score`)."""
+    if not signals:
+        raise LegrsiError("no foot signal to choose from")
+    scores = [flight_score(s, fps) for s in signals]
+    return signals[int(np.argmax(scores))]

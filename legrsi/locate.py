@@ -74,54 +74,87 @@ def preview(info: VideoInfo) -> Preview:
 
 
 def noise_sigma(frames: np.ndarray) -> float:
-    """Sensor-noise sigma in grey levels, from differences of horizontally adjacent pixels."""
-    sub = frames[:: max(1, len(frames) // 8)].astype(np.float32)
-    d = np.diff(sub, axis=2).ravel()
-    mad = float(np.median(np.abs(d - np.median(d))))
-    return max(0.5, 1.4826 * mad / math.sqrt(2.0))
+    """Temporal noise sigma in grey levels: robust spread of pixels around the median frame
+    (the athlete covers a minority of pixels, so it does not count)."""
+    f = frames[:, ::2, ::2].astype(np.float32)
+    dev = np.abs(f - np.median(f, axis=0))
+    return max(0.75, 1.4826 * float(np.median(dev)))
 
 
-def motion_map(frames: np.ndarray, sigma: float) -> np.ndarray:
-    """Boolean (h, w) map of pixels whose value changes across the preview."""
-    lo = np.percentile(frames, 10, axis=0)
-    hi = np.percentile(frames, 90, axis=0)
-    # compensate global brightness changes (flicker) by normalising each frame's median
-    spread = hi - lo
-    thr = max(14.0, 5.0 * sigma)
-    mask = (spread > thr).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    return mask.astype(bool)
+def _foreground(frames: np.ndarray, sigma: float) -> np.ndarray:
+    """Boolean (n, h, w): pixels differing from the preview's median picture."""
+    med = np.median(frames, axis=0)
+    thr = max(16.0, 5.0 * sigma)
+    fg = np.abs(frames - med) > thr
+    k = np.ones((3, 3), np.uint8)
+    return np.stack([cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, k) > 0 for m in fg])
+
+
+def _bottoms(fg: np.ndarray) -> np.ndarray:
+    """Bottom points of moving blobs: rows of (y_bottom, x0, x1, blob_height) in pixels."""
+    n, h, w = fg.shape
+    min_area = max(12, int(4e-4 * h * w))
+    out = []
+    for m in fg:
+        num, _, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
+        for x, y, bw, bh, area in stats[1:]:
+            if area < min_area or bh < 4:
+                continue
+            out.append((y + bh - 1, x, x + bw, bh))
+    return np.array(out, float).reshape(-1, 4)
+
+
+def _floor_candidates(pts: np.ndarray, h: int, k: int) -> list[float]:
+    """Rows where blob bottoms cluster (feet resting on a floor), most supported first;
+    clusters with less than a fifth of the best one's support are dropped."""
+    bin_px = max(2.0, 0.015 * h)
+    bins = np.arange(0, h + bin_px, bin_px)
+    hist, _ = np.histogram(pts[:, 0], bins=bins, weights=np.sqrt(pts[:, 3]))
+    hist = np.convolve(hist, [0.5, 1.0, 0.5], mode="same")
+    found: list[float] = []
+    for i in np.argsort(hist)[::-1]:
+        if hist[i] <= 0.2 * hist.max() or len(found) >= k:
+            break
+        y = float(bins[i] + bin_px / 2)
+        if all(abs(y - f) > 0.04 * h for f in found):
+            found.append(y)
+    return found
+
+
+def locate_candidates(prev: Preview, info: VideoInfo, k: int = 3) -> list[Located]:
+    """Up to ``k`` candidate foot regions (full-resolution pixels), best supported first."""
+    frames = _normalised(prev.frames)
+    sigma = noise_sigma(frames)
+    fg = _foreground(frames, sigma)
+    h, w = fg.shape[1:]
+    pts = _bottoms(fg)
+    if len(pts) == 0:
+        raise NoMovementError(f"{info.path.name}: no movement found (is the athlete in frame?)")
+    out = []
+    for yf in _floor_candidates(pts, h, k):
+        near = pts[np.abs(pts[:, 0] - yf) <= max(3.0, 0.03 * h)]
+        if len(near) == 0:
+            continue
+        x0 = float(np.percentile(near[:, 1], 5))
+        x1 = float(np.percentile(near[:, 2], 95))
+        widths = near[:, 2] - near[:, 1]
+        foot_len = float(np.clip(0.8 * np.median(widths), 0.04 * max(w, h), 0.15 * max(w, h)))
+        rx0 = max(0, int(x0 - 0.7 * foot_len))
+        rx1 = min(w, int(x1 + 0.7 * foot_len))
+        ry0 = max(0, int(yf - 3.0 * foot_len))
+        ry1 = min(h, int(yf + 0.5 * foot_len) + 2)
+        sc = prev.scale
+        roi = clip_roi(Roi(int(rx0 / sc), int(ry0 / sc), max(8, int((rx1 - rx0) / sc)),
+                           max(8, int((ry1 - ry0) / sc))), info)
+        out.append(Located(roi=roi, floor_y=yf / sc, foot_len=foot_len / sc))
+    if not out:
+        raise NoMovementError(f"{info.path.name}: no movement found (is the athlete in frame?)")
+    return out
 
 
 def locate(prev: Preview, info: VideoInfo) -> Located:
-    """Find the foot region: the bottom of the moving region, widened, floor row inside it."""
-    frames = _normalised(prev.frames)
-    sigma = noise_sigma(frames)
-    mask = motion_map(frames, sigma)
-    h, w = mask.shape
-    rows = mask.sum(axis=1)
-    min_px = max(3, int(0.004 * w))
-    moving_rows = np.flatnonzero(rows >= min_px)
-    if len(moving_rows) == 0:
-        raise NoMovementError(f"{info.path.name}: no movement found (is the athlete in frame?)")
-    bottom = int(moving_rows[-1])
-    top = int(moving_rows[0])
-    extent = bottom - top + 1
-    band = mask[max(top, bottom - max(4, extent // 6)): bottom + 1]
-    cols = np.flatnonzero(band.sum(axis=0) > 0)
-    x0, x1 = int(cols[0]), int(cols[-1]) + 1
-    foot_len = float(np.clip(0.8 * (x1 - x0), 0.06 * w, 0.35 * max(w, h)))
-    foot_len = min(foot_len, 0.6 * extent) if extent > 10 else foot_len
-    foot_len = max(foot_len, 0.05 * w)
-    rx0 = max(0, int(x0 - 0.6 * foot_len))
-    rx1 = min(w, int(x1 + 0.6 * foot_len))
-    ry0 = max(0, int(bottom - 2.2 * foot_len))
-    ry1 = min(h, int(bottom + 0.35 * foot_len) + 2)
-    s = prev.scale
-    roi = Roi(int(rx0 / s), int(ry0 / s), max(8, int((rx1 - rx0) / s)),
-              max(8, int((ry1 - ry0) / s)))
-    roi = clip_roi(roi, info)
-    return Located(roi=roi, floor_y=bottom / s, foot_len=foot_len / s)
+    """The best-supported candidate foot region."""
+    return locate_candidates(prev, info, 1)[0]
 
 
 def clip_roi(roi: Roi, info: VideoInfo) -> Roi:
@@ -132,27 +165,31 @@ def clip_roi(roi: Roi, info: VideoInfo) -> Roi:
 
 
 def _normalised(frames: np.ndarray) -> np.ndarray:
-    """Divide out per-frame brightness changes (flicker) relative to the median frame."""
+    """Divide out per-frame brightness changes (flicker): each frame's gain is the median,
+    over pixels, of its ratio to the median frame (robust to the athlete moving)."""
     f = frames.astype(np.float32)
-    med = np.median(f.reshape(len(f), -1), axis=1)
-    ref = float(np.median(med))
-    gain = ref / np.maximum(med, 1.0)
-    return f * gain[:, None, None]
+    ref = np.median(f, axis=0)
+    sub = (slice(None), slice(None, None, 2), slice(None, None, 2))
+    ratio = f[sub] / np.maximum(ref[sub[1:]], 8.0)
+    gain = np.median(ratio.reshape(len(f), -1), axis=1)
+    return f / np.maximum(gain, 0.05)[:, None, None]
 
 
 def background(crops: np.ndarray, sigma: float) -> np.ndarray:
     """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32.
 
-    Pixels that take two clearly different values across the preview (a foot that is there
-    during contact and gone in flight) get the value that matches the stable pixels of the
-    same row, so the background stays right where the athlete stands most of the time.
+    A pixel that takes two clearly different values across the preview, even if one of them
+    only rarely (a foot that stands there most of the time and is gone in flight), gets the
+    value that matches the never-covered pixels of the same row, so the background stays
+    right where the athlete stands most of the time.
     """
     f = _normalised(crops)
-    lo = np.percentile(f, 15, axis=0)
-    hi = np.percentile(f, 85, axis=0)
+    lo = np.percentile(f, 3, axis=0)
+    hi = np.percentile(f, 97, axis=0)
     med = np.median(f, axis=0)
     c_lo, c_hi = lo.copy(), hi.copy()
-    for _ in range(3):  # two-means per pixel, vectorised
+    n_lo = np.zeros(lo.shape)
+    for _ in range(4):  # two-means per pixel, vectorised
         split = (c_lo + c_hi) / 2
         below = f <= split
         n_lo = below.sum(axis=0)
@@ -160,11 +197,15 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
         c_lo = np.where(n_lo > 0, (f * below).sum(axis=0) / np.maximum(n_lo, 1), c_lo)
         c_hi = np.where(n_hi > 0, (f * ~below).sum(axis=0) / np.maximum(n_hi, 1), c_hi)
     thr = max(10.0, 4.0 * sigma)
-    bimodal = (c_hi - c_lo) > thr
-    stable = ~bimodal & ((hi - lo) < thr)
+    stable = (hi - lo) < thr
     ref = _row_reference(med, stable)
-    pick_lo = np.abs(c_lo - ref) <= np.abs(c_hi - ref)
-    return np.where(bimodal, np.where(pick_lo, c_lo, c_hi), med).astype(np.float32)
+    d_lo = np.abs(c_lo - ref)
+    d_hi = np.abs(c_hi - ref)
+    best = np.where(d_lo <= d_hi, c_lo, c_hi)
+    # a pixel whose values never look like the empty scene of its row was always covered:
+    # its background is the row's empty look
+    matched = np.minimum(d_lo, d_hi) < thr
+    return np.where(stable, med, np.where(matched, best, ref)).astype(np.float32)
 
 
 def _row_reference(med: np.ndarray, stable: np.ndarray) -> np.ndarray:

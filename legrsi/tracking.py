@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .locate import Located, Preview, background, clip_roi, locate, noise_sigma, preview
+from .locate import (
+    Located,
+    Preview,
+    background,
+    clip_roi,
+    locate_candidates,
+    noise_sigma,
+    preview,
+)
 from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
 from .video import FrameReader
 
@@ -32,7 +40,9 @@ class _Model:
     bg: np.ndarray          # (h, w) float32 background at analysis scale
     gain_idx: np.ndarray    # flat indices of stable background pixels (flicker gain)
     thr: float              # grey-level difference that counts as foreground
-    min_row_px: int         # pixels a row needs to be occupied
+    thr_map: np.ndarray     # (h, w) per-pixel threshold: thr + share of background gradient
+    min_row_px: int         # pixels a row of the foot blob needs
+    min_area: int           # pixels a blob needs to be considered
     stab_ref: np.ndarray | None
     stab_mask: np.ndarray | None
     stab_scale: float
@@ -94,7 +104,12 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
     thr = max(7.0, 4.0 * noise_sigma(crops))
     stab_ref, stab_mask, stab_scale = _stab_setup(prev)
-    return _Model(roi, scale, size, bg, gain_idx, thr, 2, stab_ref, stab_mask, stab_scale)
+    gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    thr_map = (thr + 1.5 * np.hypot(gx, gy)).astype(np.float32)
+    foot_px = loc.foot_len * scale
+    return _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, int(0.04 * foot_px)),
+                  max(6, int(0.02 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
 
 
 def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
@@ -109,75 +124,125 @@ def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, floa
 
 
 def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
-    """Bottom row of the leg run (analysis px, NaN if none), foot x (analysis px), contrast."""
+    """Lowest row of the foot blob (analysis px, NaN if none), foot x (analysis px), contrast.
+
+    Foreground = differs from the background by more than the noise threshold plus a share
+    of the background's local gradient (edges flicker under compression). The foot blob is
+    the lowest of the big connected blobs; its bottom edge is refined to sub-pixel from the
+    fraction of the foot's width present in its last row.
+    """
     f = crop.astype(np.float32)
     flat_bg = model.bg.ravel()[model.gain_idx]
     gain = float(np.median(f.ravel()[model.gain_idx] / np.maximum(flat_bg, 1.0)))
     diff = np.abs(f - gain * model.bg)
-    mask = (diff > model.thr).astype(np.uint8)
+    mask = (diff > model.thr_map).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
-    counts = mask.sum(axis=1)
-    occ = counts >= model.min_row_px
-    if not occ.any():
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
         return math.nan, math.nan, 0.0
-    edges = np.diff(np.concatenate(([0], occ.view(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)  # exclusive
-    csum = np.concatenate(([0], np.cumsum(counts)))
-    weights = csum[ends] - csum[starts]
-    k = int(np.argmax(weights))
-    bottom = int(ends[k] - 1)
-    # sub-pixel bottom edge: fraction of the foot's width present in the last row
-    width_ref = float(np.median(counts[max(starts[k], bottom - 4): bottom + 1]))
-    frac = min(1.0, counts[bottom] / max(width_ref, 1.0))
-    lo = max(starts[k], bottom - 3)
-    cols = np.flatnonzero(mask[lo: bottom + 1].any(axis=0))
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = np.flatnonzero(areas >= max(model.min_area, 0.2 * areas.max())) + 1
+    if len(big) == 0:
+        return math.nan, math.nan, 0.0
+    bottoms = stats[big, cv2.CC_STAT_TOP] + stats[big, cv2.CC_STAT_HEIGHT]
+    lab = int(big[np.argmax(bottoms)])
+    top = int(stats[lab, cv2.CC_STAT_TOP])
+    bot = int(stats[lab, cv2.CC_STAT_TOP] + stats[lab, cv2.CC_STAT_HEIGHT])
+    blob = labels[top:bot] == lab
+    counts = blob.sum(axis=1)
+    rows = np.flatnonzero(counts >= model.min_row_px)
+    if len(rows) == 0:
+        return math.nan, math.nan, 0.0
+    bottom = int(rows[-1])
+    edge = _half_max_edge(diff[top:bot], blob, bottom)
+    lo = max(0, bottom - 3)
+    cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0))
     foot_x = float(cols.mean()) if len(cols) else math.nan
-    contrast = float(diff[lo: bottom + 1][mask[lo: bottom + 1] > 0].mean()) / model.thr
-    return bottom + frac - 0.5, foot_x, contrast
+    sel = blob[lo: bottom + 1]
+    contrast = float(diff[top + lo: top + bottom + 1][sel].mean() / model.thr)
+    return top + edge, foot_x, contrast
+
+
+def _half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
+    """Sub-pixel lower edge of the blob: where the mean difference over the blob's bottom
+    columns falls to half of its level inside the foot (blur is symmetric about the true edge;
+    a contact shadow is weaker than the shoe and falls below half)."""
+    cols = blob[max(0, bottom - 2): bottom + 1].any(axis=0)
+    if not cols.any():
+        return bottom + 0.5
+    lo = max(0, bottom - 10)
+    hi = min(diff.shape[0], bottom + 4)
+    prof = diff[lo:hi][:, cols].mean(axis=1)
+    inside = prof[: max(1, bottom - 3 - lo)]
+    level = float(np.median(inside)) if len(inside) else float(prof.max())
+    half = 0.5 * level
+    k = bottom - lo
+    # walk up from the bottom row to the last row at or above half level
+    while k > 0 and prof[k] < half:
+        k -= 1
+    while k + 1 < len(prof) and prof[k + 1] >= half:
+        k += 1
+    if k + 1 >= len(prof):
+        return lo + k + 0.5
+    a, b = float(prof[k]), float(prof[k + 1])
+    frac = (a - half) / (a - b) if a > b else 0.5
+    return lo + k + 0.5 + float(np.clip(frac, 0.0, 1.0))
 
 
 _KERNEL = np.ones((3, 3), np.uint8)
 
 
-def track(info: VideoInfo, roi: Roi | None = None,
-          progress: ProgressFn | None = None) -> FootSignal:
-    """Decode the clip once and return the per-frame foot signal (heights in pixels)."""
+def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None = None,
+          max_candidates: int = 3) -> list[FootSignal]:
+    """Decode the clip once; return the foot signal of each candidate foot region.
+
+    With ``roi`` given there is one candidate; otherwise up to ``max_candidates`` regions
+    where moving things rest on a floor (the caller picks the one with the clearest hops).
+    """
     prev = preview(info)
-    loc = locate(prev, info) if roi is None else _given(roi, info)
-    model = _build_model(info, prev, loc)
+    locs = locate_candidates(prev, info, max_candidates) if roi is None else [_given(roi, info)]
+    models = [_build_model(info, prev, loc) for loc in locs]
+    stab = next((m for m in models if m.stab_ref is not None), None)
+    win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
+           if stab is not None and stab.stab_ref is not None else None)
     reader = FrameReader(info)
     times: list[float] = []
-    bottoms: list[float] = []
-    xs: list[float] = []
-    contrasts: list[float] = []
+    meas: list[list[tuple[float, float, float]]] = [[] for _ in models]
     shifts: list[tuple[float, float]] = []
-    win = (cv2.createHanningWindow(model.stab_ref.shape[::-1], cv2.CV_32F)
-           if model.stab_ref is not None else None)
     last_shift = (0.0, 0.0)
     for frame in reader:
-        sh = _shift(model, frame.image, win) if win is not None else (0.0, 0.0)
+        sh = _shift(stab, frame.image, win) if stab is not None and win is not None \
+            else (0.0, 0.0)
         if math.isnan(sh[0]):
             sh = last_shift
         last_shift = sh
-        b, x, c = _measure(model, _crop(frame.image, model.roi, model.size, sh))
+        for model, out in zip(models, meas, strict=True):
+            out.append(_measure(model, _crop(frame.image, model.roi, model.size, sh)))
         times.append(frame.time)
-        bottoms.append(b)
-        xs.append(x)
-        contrasts.append(c)
         shifts.append(sh)
         if progress is not None and frame.index % 64 == 0:
             progress(frame.index + 1)
     if not times:
         raise VideoError(f"{info.path.name}: video has no decodable frames")
-    sig = _to_signal(model, np.array(times), np.array(bottoms), np.array(xs),
-                     np.array(contrasts), np.array(shifts))
-    sig.warnings.extend(reader.warnings)
+    warnings = list(reader.warnings)
     hint = info.frame_count_hint
     if hint and len(times) < hint - 1 and not reader.warnings:
-        sig.warnings.append(f"decoded {len(times)} frames but the file announces {hint}: "
-                            "it may be truncated; analysed the decodable part")
-    return sig
+        warnings.append(f"decoded {len(times)} frames but the file announces {hint}: "
+                        "it may be truncated; analysed the decodable part")
+    signals = []
+    for model, out in zip(models, meas, strict=True):
+        arr = np.array(out, float).reshape(-1, 3)
+        try:
+            sig = _to_signal(model, np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
+                             np.array(shifts, float).reshape(-1, 2))
+        except NoMovementError:
+            continue
+        sig.warnings.extend(warnings)
+        signals.append(sig)
+    if not signals:
+        raise NoMovementError(f"{info.path.name}: no foot found near the floor "
+                              "(is the athlete's foot in frame?)")
+    return signals
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
@@ -219,7 +284,7 @@ def contact_level(bottoms: np.ndarray) -> tuple[float, float]:
     hist, edges = np.histogram(near, bins=max(4, int(math.ceil(near.max() - near.min())) * 2 + 1))
     mode = float(edges[np.argmax(hist)] + (edges[1] - edges[0]) / 2)
     close = bottoms[np.abs(bottoms - mode) <= 3.0]
-    level = float(np.percentile(close, 75)) if len(close) else mode
+    level = float(np.median(close)) if len(close) else mode
     jitter = float(1.4826 * np.median(np.abs(close - np.median(close)))) if len(close) else 0.5
     return level, max(0.25, jitter)
 

@@ -15,15 +15,15 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from .fileio import atomic_path
 from .types import VideoError, VideoInfo
 
 log = logging.getLogger(__name__)
-logging.getLogger("libav").setLevel(logging.CRITICAL)
-with contextlib.suppress(Exception):  # quiet FFmpeg's own stderr chatter on damaged files
-    av.logging.set_level(av.logging.PANIC)
+# FFmpeg's log stays off (PyAV's default): routing it through Python with
+# av.logging.set_level() can deadlock a threaded decoder on close (PyAV issue #751).
 
 _DECODE_ERRORS = (av.error.FFmpegError, ValueError, MemoryError, OSError)
 
@@ -92,8 +92,7 @@ def probe(path: Path | str, capture_fps: float | None = None) -> VideoInfo:
         stream = container.streams.video[0]
         first = None
         try:
-            for first in container.decode(stream):
-                break
+            first = next(iter(container.decode(stream)), None)
         except _DECODE_ERRORS as exc:
             raise VideoError(f"{path.name}: cannot decode video ({_reason(exc)})") from exc
         if first is None:
@@ -153,6 +152,10 @@ class FrameReader:
 
     def __iter__(self) -> Iterator[Frame]:
         info = self.info
+        # OpenCV's own worker threads can deadlock against FFmpeg's frame threads while a
+        # decoded frame is still referenced (seen with opencv-python 5 + PyAV 18); our per-frame
+        # OpenCV work is small, so run it on the calling thread.
+        cv2.setNumThreads(1)
         container = _open_container(info.path)
         try:
             stream = container.streams.video[0]
