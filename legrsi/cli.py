@@ -171,3 +171,12 @@ def review(video: Path, leg: str, capture_fps: float | None, roi: str | None, ou
     if outcome.saved:
         click.echo(f"{video.name}: {outcome.corrections} corrections in {outcome.path}; run "
                    f"'legrsi analyze {video} --out {out_dir}' to update the results")
+
+
+def _register() -> None:
+    from .compare_cli import compare_command
+
+    main.add_command(compare_command, "compare")
+
+
+_register()
