@@ -245,13 +245,13 @@ def _event(kind: str, times: np.ndarray, k: int, t: float | None, conf: float,
 
 
 def _consistent(events: list[Event]) -> list[Event]:
-    """Keep alternation and increasing times after sub-frame refinement."""
+    """Keep alternation and strictly increasing frames and times after sub-frame refinement:
+    a phase that refinement shrank to nothing is dropped with both its events."""
     out: list[Event] = []
     for ev in events:
-        if out and (ev.time <= out[-1].time or ev.frame < out[-1].frame):
-            prev = out[-1]
-            mid = max(prev.frame, min(ev.frame, prev.frame + 1))
-            ev = Event(ev.kind, mid, max(ev.time, prev.time + 1e-6), min(ev.conf, 0.2))
+        if out and (ev.frame <= out[-1].frame or ev.time <= out[-1].time):
+            out.pop()
+            continue
         if out and out[-1].kind == ev.kind:
             continue
         out.append(ev)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .locate import (
     Located,
+    _normalised,
     Preview,
     background,
     clip_roi,
@@ -102,14 +103,14 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
         stable = np.arange(bg.size)
     rng = np.random.default_rng(0)
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
-    thr = max(7.0, 4.0 * noise_sigma(crops))
+    thr = max(7.0, 4.0 * noise_sigma(_normalised(crops)))
     stab_ref, stab_mask, stab_scale = _stab_setup(prev)
     gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     thr_map = (thr + 1.5 * np.hypot(gx, gy)).astype(np.float32)
     foot_px = loc.foot_len * scale
     return _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, int(0.04 * foot_px)),
-                  max(6, int(0.02 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
+                  max(6, int(0.03 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
 
 
 def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
@@ -137,18 +138,17 @@ def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
     diff = np.abs(f - gain * model.bg)
     mask = (diff > model.thr_map).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     if n <= 1:
         return math.nan, math.nan, 0.0
     areas = stats[1:, cv2.CC_STAT_AREA]
-    big = np.flatnonzero(areas >= max(model.min_area, 0.2 * areas.max())) + 1
-    if len(big) == 0:
+    lab = int(np.argmax(areas)) + 1  # the athlete's leg and foot: the biggest blob
+    if areas[lab - 1] < model.min_area:
         return math.nan, math.nan, 0.0
-    bottoms = stats[big, cv2.CC_STAT_TOP] + stats[big, cv2.CC_STAT_HEIGHT]
-    lab = int(big[np.argmax(bottoms)])
     top = int(stats[lab, cv2.CC_STAT_TOP])
     bot = int(stats[lab, cv2.CC_STAT_TOP] + stats[lab, cv2.CC_STAT_HEIGHT])
-    blob = labels[top:bot] == lab
+    blob = (labels[top:bot] == lab) & (mask[top:bot] > 0)
     counts = blob.sum(axis=1)
     rows = np.flatnonzero(counts >= model.min_row_px)
     if len(rows) == 0:
@@ -190,6 +190,7 @@ def _half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
 
 
 _KERNEL = np.ones((3, 3), np.uint8)
+_JOIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 
 
 def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None = None,
