@@ -1,0 +1,90 @@
+"""Compare an analysis with the exact truth of a synthetic clip (accuracy tests, benchmark)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .synth import Truth
+from .types import Analysis
+
+
+@dataclass
+class Score:
+    """Accuracy of one clip against its truth.
+
+    ``frame_errors``: detected minus true frame for every matched touchdown, take-off and
+    landing; ``duration_errors_frames``: detected minus true contact and flight time in units
+    of one frame-time; counts of truth rows, detected rows, missed and extra rows.
+    """
+
+    name: str
+    truth_rows: int
+    detected_rows: int
+    missed: int
+    extra: int
+    frame_errors: list[int] = field(default_factory=list)
+    duration_errors_frames: list[float] = field(default_factory=list)
+
+    @property
+    def max_frame_error(self) -> int:
+        """Largest absolute event-frame error (frames); 0 if nothing matched."""
+        return max((abs(e) for e in self.frame_errors), default=0)
+
+    @property
+    def share_durations_within_one_frame(self) -> float:
+        """Fraction of contact and flight times within one frame-time of the truth."""
+        d = self.duration_errors_frames
+        return sum(abs(e) <= 1.0 for e in d) / len(d) if d else 1.0
+
+    def passes(self) -> bool:
+        """The accuracy bar: nothing missed or extra, every event within +/-1 frame, >= 95 %
+        of durations within one frame-time."""
+        return (self.missed == 0 and self.extra == 0 and self.max_frame_error <= 1
+                and self.share_durations_within_one_frame >= 0.95)
+
+
+def score(name: str, truth: Truth, analysis: Analysis) -> Score:
+    """Match detected reps to true rows by take-off frame and measure the errors."""
+    fps = truth.fps
+    rows = truth.rows()
+    reps = list(analysis.reps)
+    used: set[int] = set()
+    sc = Score(name, len(rows), len(reps), 0, 0)
+    tol = max(3, round(0.05 * fps))
+    for row in rows:
+        cand = [(abs(r.takeoff.frame - row["takeoff_frame"]), i) for i, r in enumerate(reps)
+                if i not in used]
+        if not cand or min(cand)[0] > tol:
+            sc.missed += 1
+            continue
+        i = min(cand)[1]
+        used.add(i)
+        rep = reps[i]
+        pairs = [(rep.touchdown, row["touchdown_frame"]), (rep.takeoff, row["takeoff_frame"]),
+                 (rep.landing, row["landing_frame"])]
+        for ev, true_frame in pairs:
+            if (ev is None) != (true_frame is None):
+                sc.frame_errors.append(999)
+            elif ev is not None and true_frame is not None:
+                sc.frame_errors.append(ev.frame - true_frame)
+        for got, want in ((rep.contact_s, row["contact_s"]), (rep.flight_s, row["flight_s"])):
+            if got is not None and want is not None:
+                sc.duration_errors_frames.append((got - want) * fps)
+            elif (got is None) != (want is None):
+                sc.duration_errors_frames.append(999.0)
+    sc.extra = len(reps) - len(used)
+    return sc
+
+
+def table(scores: list[Score]) -> str:
+    """A plain-text accuracy table, one line per clip."""
+    lines = [f"{'clip':<28} {'rows':>9} {'missed':>6} {'extra':>5} {'max|dF|':>7} "
+             f"{'dur<=1f':>7} {'mean|dT| (frames)':>17}  pass"]
+    for s in scores:
+        d = [abs(x) for x in s.duration_errors_frames if abs(x) < 999]
+        mean = sum(d) / len(d) if d else float("nan")
+        lines.append(f"{s.name:<28} {s.detected_rows:>4}/{s.truth_rows:<4} {s.missed:>6} "
+                     f"{s.extra:>5} {s.max_frame_error:>7} "
+                     f"{100 * s.share_durations_within_one_frame:>6.0f}% {mean:>17.2f}  "
+                     f"{'yes' if s.passes() else 'NO'}")
+    return "\n".join(lines)
