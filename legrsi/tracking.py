@@ -18,8 +18,8 @@ import numpy as np
 
 from .locate import (
     Located,
-    _normalised,
     Preview,
+    _normalised,
     background,
     clip_roi,
     locate_candidates,
