@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,8 +11,8 @@ from . import events as events_mod
 from . import tracking
 from .corrections import correct_events
 from .metrics import PAUSE_S, build_reps, parse_legs
-from .types import Analysis, Roi
-from .video import probe
+from .types import Analysis, LegrsiError, NoMovementError, Roi, VideoInfo
+from .video import FrameReader, probe
 
 ProgressFn = Callable[[int], None]
 
@@ -33,8 +35,11 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
     legs = parse_legs(leg) if isinstance(leg, str) else list(leg)
     info = probe(path, capture_fps)
     region = Roi.parse(roi) if isinstance(roi, str) else roi
-    signal = events_mod.pick_signal(tracking.track(info, region, progress=progress),
-                                    info.capture_fps)
+    try:
+        candidates = tracking.track(info, region, progress=progress)
+    except NoMovementError as exc:
+        raise NoMovementError(f"{exc}{_why_nothing(info)}") from exc
+    signal = events_mod.pick_signal(candidates, info.capture_fps)
     initial_contact, events = events_mod.detect(signal, info.capture_fps)
     applied = 0
     fixes: list[str] = []
@@ -50,6 +55,22 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
                         "(sets are separated by a standing pause)")
     return Analysis(info=info, signal=signal, initial_contact=initial_contact, events=events,
                     reps=reps, legs=legs, warnings=warnings, corrections_applied=applied)
+
+
+def _why_nothing(info: VideoInfo) -> str:
+    """A hint for a clip where no movement was found: too short or too dark ("" if neither)."""
+    looks: list[float] = []
+    n = 0
+    with contextlib.suppress(LegrsiError):
+        for n, frame in enumerate(itertools.islice(FrameReader(info), 240), 1):
+            if n % 8 == 1:
+                looks.append(float(frame.image.mean()))
+    if 0 < n < 8:
+        return f"; the clip has only {n} frame{'s' * (n > 1)}, too short to measure a hop"
+    if looks and max(looks) < 35:
+        return (f"; the clip is very dark (mean brightness {max(looks):.0f} of 255): "
+                "film in more light")
+    return ""
 
 
 def _time_base_warnings(info, reps) -> list[str]:  # type: ignore[no-untyped-def]

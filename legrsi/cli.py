@@ -9,6 +9,7 @@ import click
 
 from .analyze import analyze_video
 from .annotate import DEFAULT_PLAYBACK_FPS, DEFAULT_VIDEO_HEIGHT, write_annotated_video
+from .cli_guard import GuardedGroup
 from .corrections import corrections_path
 from .fileio import ensure_dir
 from .metrics import PAUSE_S
@@ -19,7 +20,7 @@ from .types import Analysis, LegrsiError
 from .video import probe
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="legrsi")
 def main() -> None:
     """legrsi: leg-by-leg reactive strength (contact, flight, RSI) from slow-motion video."""

@@ -208,6 +208,8 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     ``fps`` is the capture rate (frames per second). Returns (initial_contact, events) where
     events alternate touchdown / take-off in time order.
     """
+    if not _positive(fps):
+        raise LegrsiError(f"frame rate must be a positive number, got {fps!r}")
     if len(sig) < 2:
         raise LegrsiError("too few frames to detect contacts")
     th = thresholds(sig, fps)
@@ -283,3 +285,11 @@ def pick_signal(signals: list[FootSignal], fps: float) -> FootSignal:
         raise LegrsiError("no foot signal to choose from")
     scores = [flight_score(s, fps) for s in signals]
     return signals[int(np.argmax(scores))]
+
+
+def _positive(x: object) -> bool:
+    """Whether ``x`` is a finite number > 0."""
+    try:
+        return bool(math.isfinite(x) and x > 0)  # type: ignore[arg-type,operator]
+    except TypeError:
+        return False

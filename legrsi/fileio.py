@@ -27,7 +27,7 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On any exception (including KeyboardInterrupt) the temporary file is removed and the
-    previous ``target`` is left untouched.
+    previous ``target`` is left untouched; an OSError (disk full, ...) becomes LegrsiError.
     """
     target = Path(target)
     ensure_dir(target.parent)
@@ -45,9 +45,12 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(exc, OSError):
+            why = exc.strerror or str(exc) or type(exc).__name__
+            raise LegrsiError(f"cannot write {target}: {why}") from exc
         raise
 
 

@@ -55,6 +55,10 @@ def build_reps(events: list[Event], initial_contact: bool, clip: str, legs: list
     seconds) has no touchdown and no contact time. ``legs`` names the sets in order (the last
     name repeats if there are more sets).
     """
+    if not legs:
+        raise LegrsiError("no leg names given")
+    if not _positive(pause_s):
+        raise LegrsiError(f"--pause must be a positive number of seconds, got {pause_s!r}")
     check_events(events)
     reps: list[Rep] = []
     set_no, rep_no = 1, 0
@@ -129,3 +133,11 @@ def per_leg_summary(reps: list[Rep]) -> dict[str, dict[str, Stat | None]]:
         out[leg] = {m: stat([v[m] for v in mine], hb)  # type: ignore[misc]
                     for m, (_, hb) in METRICS.items()}
     return out
+
+
+def _positive(x: object) -> bool:
+    """Whether ``x`` is a finite number > 0."""
+    try:
+        return bool(math.isfinite(x) and x > 0)  # type: ignore[arg-type,operator]
+    except TypeError:
+        return False

@@ -10,6 +10,7 @@ Conventions used everywhere in legrsi:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -85,6 +86,8 @@ class Event:
             raise LegrsiError(f"unknown event kind {self.kind!r}")
         if self.frame < 0:
             raise LegrsiError(f"event frame must be >= 0, got {self.frame}")
+        if not math.isfinite(self.time):
+            raise LegrsiError(f"event time must be a finite number of seconds, got {self.time}")
         if not 0.0 <= self.conf <= 1.0:
             raise LegrsiError(f"event confidence must be in 0..1, got {self.conf}")
         if self.source not in ("auto", "manual"):
@@ -135,14 +138,25 @@ class FootSignal:
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        for name in ("times", "height", "conf", "foot_x", "foot_y", "rois"):
+            arr = np.asarray(getattr(self, name))
+            if arr.dtype.kind not in "fiu":
+                raise LegrsiError(f"FootSignal.{name} must be an array of numbers")
+            setattr(self, name, arr)
+        if self.times.ndim != 1:
+            raise LegrsiError(f"FootSignal.times must be 1-D, got shape {self.times.shape}")
         n = len(self.times)
         for name in ("height", "conf", "foot_x", "foot_y"):
             if getattr(self, name).shape != (n,):
                 raise LegrsiError(f"FootSignal.{name} must have shape ({n},)")
         if self.rois.shape != (n, 4):
             raise LegrsiError(f"FootSignal.rois must have shape ({n}, 4)")
+        if not np.all(np.isfinite(self.times)):
+            raise LegrsiError("frame times must be finite numbers of seconds")
         if n > 1 and np.any(np.diff(self.times) <= 0):
             raise LegrsiError("frame times must increase")
+        if np.any(np.isinf(self.height)):
+            raise LegrsiError("foot heights must be finite (NaN where no foot is seen)")
 
     def __len__(self) -> int:
         return len(self.times)

@@ -50,11 +50,41 @@ def _open_container(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except _DECODE_ERRORS as exc:
-        raise VideoError(f"{path.name}: not a readable video ({_reason(exc)})") from exc
+        hint = _mp4_damage(path)
+        raise VideoError(f"{path.name}: not a readable video ({hint or _reason(exc)})") from exc
     if not container.streams.video:
         container.close()
         raise VideoError(f"{path.name}: contains no video stream")
     return container
+
+
+def _mp4_damage(path: Path) -> str | None:
+    """Why an MP4/MOV file cannot be opened, if its top-level boxes tell (else None)."""
+    try:
+        with path.open("rb") as fh:
+            size = path.stat().st_size
+            head = fh.read(12)
+            if len(head) < 8 or head[4:8] not in (b"ftyp", b"wide", b"mdat", b"moov", b"free"):
+                return None
+            pos, boxes = 0, set()
+            while pos + 8 <= size and len(boxes) < 64:
+                fh.seek(pos)
+                hdr = fh.read(16)
+                n, kind = int.from_bytes(hdr[:4], "big"), hdr[4:8]
+                if n == 1 and len(hdr) == 16:
+                    n = int.from_bytes(hdr[8:16], "big")
+                elif n == 0:
+                    n = size - pos
+                boxes.add(kind)
+                if n < 8 or pos + n > size:
+                    break
+                pos += n
+    except OSError:
+        return None
+    if b"moov" not in boxes:
+        return ("the file is incomplete: its index ('moov' box) is missing, as when a "
+                "recording, copy or upload is cut off; copy the clip again from the phone")
+    return "the file is truncated or damaged" if pos < size else None
 
 
 def _reason(exc: BaseException) -> str:
@@ -149,6 +179,8 @@ class FrameReader:
         self.threads = threads
         self.warnings: list[str] = []
         self.frames_decoded = 0
+        self.packets_skipped = 0
+        self._skip_reason = ""
 
     def __iter__(self) -> Iterator[Frame]:
         info = self.info
@@ -175,17 +207,7 @@ class FrameReader:
         t0: float | None = None
         last_t = -math.inf
         index = 0
-        gen = container.decode(stream)
-        while True:
-            try:
-                frame = next(gen)
-            except StopIteration:
-                break
-            except _DECODE_ERRORS as exc:
-                self.warnings.append(
-                    f"decoding stopped after {index} frames: damaged or truncated data "
-                    f"({_reason(exc)}); analysed the decodable part")
-                break
+        for frame in self._decoded(container, stream):
             pts = frame.pts if frame.pts is not None else frame.dts
             if pts is None or tb == 0.0:
                 t = index * dt
@@ -209,6 +231,36 @@ class FrameReader:
             yield Frame(index, t, _upright(img, info.rotation))
             index += 1
             self.frames_decoded = index
+        if self.packets_skipped:
+            self.warnings.append(
+                f"skipped {self.packets_skipped} damaged packet(s) that could not be decoded "
+                f"({self._skip_reason}); analysed the other {index} frames")
+
+    def _decoded(self, container: av.container.InputContainer,
+                 stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+        """Frames decoded packet by packet: a damaged packet is skipped (and counted in
+        ``packets_skipped``) instead of ending the clip; unreadable container data ends it
+        with a warning."""
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except _DECODE_ERRORS as exc:
+                self.warnings.append(
+                    f"reading stopped after {self.frames_decoded} frames: damaged or truncated "
+                    f"data ({_reason(exc)}); analysed the decodable part")
+                with contextlib.suppress(*_DECODE_ERRORS):
+                    yield from stream.codec_context.decode(None)  # frames still in the decoder
+                return
+            try:
+                frames = packet.decode()
+            except _DECODE_ERRORS as exc:
+                self.packets_skipped += 1
+                self._skip_reason = self._skip_reason or _reason(exc)
+                continue
+            yield from frames
 
 
 def iter_frames(info: VideoInfo, color: bool = False) -> Iterator[Frame]:
@@ -275,10 +327,18 @@ class VideoSink:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         assert self._ctx is not None and self._container is not None
+        own: BaseException | None = None
         try:
             if exc is None and self._stream is not None:
                 for packet in self._stream.encode(None):
                     self._container.mux(packet)
-        finally:
             self._container.close()
-            self._ctx.__exit__(exc_type, exc, tb)  # type: ignore[arg-type]
+        except BaseException as err:  # e.g. disk full while finishing: never keep the file
+            own = err
+            with contextlib.suppress(Exception):
+                self._container.close()
+            if exc is None:
+                exc_type, exc, tb = type(err), err, err.__traceback__
+        self._ctx.__exit__(exc_type, exc, tb)  # type: ignore[arg-type]
+        if own is not None and exc is own:
+            raise own
