@@ -240,6 +240,15 @@ def _running_median(values: np.ndarray, pos: np.ndarray, win: int) -> np.ndarray
     step = max(1, len(values) // 64)
     out = np.empty(len(values), np.float32)
     anchors = np.arange(0, len(values), step)
-    anchor_vals = np.array([np.median(values[lo[i]:hi[i]]) for i in anchors], np.float32)
+    # median of values[lo:hi] at every anchor, all at once (same values as np.median):
+    # windows padded with +inf and sorted, then the middle one or the mean of the two
+    a_lo, a_len = lo[anchors], hi[anchors] - lo[anchors]
+    k = np.arange(int(a_len.max()))
+    idx = np.minimum(a_lo[:, None] + k[None, :], len(values) - 1)
+    wins = np.sort(np.where(k[None, :] < a_len[:, None], values[idx], np.inf)
+                   .astype(values.dtype, copy=False), axis=1)
+    r = np.arange(len(anchors))
+    upper, lower = wins[r, a_len // 2], wins[r, (a_len - 1) // 2]
+    anchor_vals = np.where(a_len % 2 == 1, upper, (lower + upper) / 2).astype(np.float32)
     out[:] = np.interp(np.arange(len(values)), anchors, anchor_vals)
     return out
