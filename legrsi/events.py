@@ -239,7 +239,8 @@ def _event(kind: str, times: np.ndarray, k: int, t: float | None, conf: float,
            frame_conf: np.ndarray) -> Event:
     if t is None:
         t = _edge_time(times, k)
-    else:
+    else:  # a refined edge stays inside the clip (its frames show the state on both sides)
+        t = min(max(t, float(times[0])), float(times[-1]))
         k = min(max(_first_frame_at(times, t), 0), len(times) - 1)
     evidence = float(np.nanmean(frame_conf[max(0, k - 2): k + 2])) if len(frame_conf) else 1.0
     c = float(np.clip(conf * (0.5 + 0.5 * evidence), 0.0, 1.0))
