@@ -13,7 +13,6 @@ from .cli_guard import GuardedGroup
 from .corrections import corrections_path
 from .fileio import ensure_dir
 from .metrics import PAUSE_S
-from .plots import write_signal_plot
 from .progress import ProgressBar
 from .report import summary_table, write_results_csv
 from .types import Analysis, LegrsiError
@@ -107,6 +106,8 @@ def _visuals(analysis: Analysis, out_dir: Path, video: bool, plot: bool,
     ok = True
     try:
         if plot:
+            from .plots import write_signal_plot  # matplotlib: imported only when needed
+
             written.append(write_signal_plot(analysis, out_dir))
         if video:
             with ProgressBar(f"{name}: writing video", len(analysis.signal),
