@@ -219,21 +219,26 @@ def _alternating(frames: list[int], first: str) -> list[Event]:
             for i, f in enumerate(frames)]
 
 
-@SETTINGS
-@given(st.lists(st.integers(0, 5000), min_size=2, max_size=12, unique=True).map(sorted),
-       st.randoms(use_true_random=False))
-def test_events_out_of_order_raise_legrsi_error(frames: list[int], rnd) -> None:  # type: ignore[no-untyped-def]
+@st.composite
+def shuffled_events(draw: st.DrawFn) -> tuple[list[Event], list[Event], int]:
+    """Valid alternating events, the same in another order, and a position."""
+    frames = sorted(draw(st.sets(st.integers(0, 5000), min_size=2, max_size=12)))
     events = _alternating(frames, TAKEOFF)
+    order = draw(st.permutations(range(len(events))).filter(lambda p: p != sorted(p)))
+    return events, [events[i] for i in order], draw(st.integers(0, len(events) - 2))
+
+
+@SETTINGS
+@given(shuffled_events())
+def test_events_out_of_order_raise_legrsi_error(
+        drawn: tuple[list[Event], list[Event], int]) -> None:
+    events, shuffled, i = drawn
     check_events(events)
     build_reps(events, True, "clip", ["left"])
-    shuffled = events[:]
-    while shuffled == events:
-        rnd.shuffle(shuffled)
     with pytest.raises(LegrsiError):
         build_reps(shuffled, True, "clip", ["left"])
-    i = rnd.randrange(len(events) - 1)                     # two of a kind in a row
-    twice = events[: i + 1] + [Event(events[i].kind, events[i].frame + 1,
-                                     events[i].time + 1e-4)] + events[i + 1:]
+    twice = events[: i + 1] + [Event(events[i].kind, events[i].frame + 1,      # two of a
+                                     events[i].time + 1e-4)] + events[i + 1:]  # kind in a row
     with pytest.raises(LegrsiError):
         check_events(twice)
 
