@@ -26,10 +26,15 @@ from .locate import (
     noise_sigma,
     preview,
 )
-from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
+from .prefetch import Prefetch
+from .types import FootSignal, LegrsiError, NoMovementError, Roi, VideoError, VideoInfo
 from .video import FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
+PRUNE_FIRST_S = 3.0  # s of capture: first look at which candidate regions show hops (then 2x)
+PRUNE_BEST_SCORE = 2.0  # flight score (about 2 clear flights) the best candidate needs first
+PRUNE_SHARE = 0.4  # candidates below this share of the best score are no longer measured
+PRUNE_SAME_S = 0.015  # s: a candidate whose events all lie this close to a better one's goes
 ProgressFn = Callable[[int], None]
 
 
@@ -47,19 +52,68 @@ class _Model:
     stab_ref: np.ndarray | None
     stab_mask: np.ndarray | None
     stab_scale: float
+    work: _Work | None = None  # per-frame scratch buffers, made on first use
+
+
+class _Work:
+    """Scratch buffers of one candidate's per-frame measure (reused: no per-frame
+    allocation of crop-sized arrays) and the gain sample points as (rows, cols)."""
+
+    def __init__(self, model: _Model) -> None:
+        h, w = model.bg.shape
+        self.gain_at = np.unravel_index(model.gain_idx, (h, w))
+        self.gain_den = np.maximum(model.bg.ravel()[model.gain_idx], 1.0)
+        self.f = np.empty((h, w), np.float32)
+        self.scaled_bg = np.empty((h, w), np.float32)
+        self.diff = np.empty((h, w), np.float32)
+        self.mask = np.empty((h, w), np.uint8)
 
 
 def _crop(img: np.ndarray, roi: Roi, size: tuple[int, int],
           shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     if shift != (0.0, 0.0):
-        cx = roi.x + roi.w / 2.0 - 0.5 + shift[0]
-        cy = roi.y + roi.h / 2.0 - 0.5 + shift[1]
-        patch = cv2.getRectSubPix(np.ascontiguousarray(img), (roi.w, roi.h), (cx, cy))
+        # OpenCV takes the centre as float32: round it first, then cut out only the pixels
+        # the interpolation reads (no copy of the whole frame; same values as on the frame)
+        cx = float(np.float32(roi.x + roi.w / 2.0 - 0.5 + shift[0]))
+        cy = float(np.float32(roi.y + roi.h / 2.0 - 0.5 + shift[1]))
+        h, w = img.shape[:2]
+        x0 = min(max(0, math.floor(cx - roi.w / 2.0) - 2), w - 1)
+        y0 = min(max(0, math.floor(cy - roi.h / 2.0) - 2), h - 1)
+        x1 = max(min(w, math.ceil(cx + roi.w / 2.0) + 3), x0 + 1)
+        y1 = max(min(h, math.ceil(cy + roi.h / 2.0) + 3), y0 + 1)
+        patch = cv2.getRectSubPix(np.ascontiguousarray(img[y0:y1, x0:x1]), (roi.w, roi.h),
+                                  (cx - x0, cy - y0))
     else:
         patch = img[roi.y: roi.y + roi.h, roi.x: roi.x + roi.w]
-    if (roi.w, roi.h) != size:
-        patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
-    return patch
+    return _shrink(patch, size, cv2.INTER_LINEAR)
+
+
+def _shrink(img: np.ndarray, size: tuple[int, int], last: int = cv2.INTER_AREA) -> np.ndarray:
+    """Resize a picture down to ``size`` (w, h): halve it (2 x 2 pixel means, OpenCV's fast
+    path) while it stays at least ``size``, then resample the rest with ``last``."""
+    w, h = size
+    while img.shape[1] >= 2 * w and img.shape[0] >= 2 * h:
+        ih, iw = img.shape[:2]
+        img = cv2.resize(img[: ih - ih % 2, : iw - iw % 2], (iw // 2, ih // 2),
+                         interpolation=cv2.INTER_AREA)
+    if img.shape[1] != w or img.shape[0] != h:
+        img = cv2.resize(img, (w, h), interpolation=last)
+    return img
+
+
+def _grid(roi: Roi, foot_len: float) -> tuple[Roi, float, tuple[int, int]]:
+    """Analysis grid of a foot region: the foot about ANALYSIS_FOOT_PX long, reached by
+    binning 2 x 2, 4 x 4, ... full-resolution pixels (fast, exact means; the foot then
+    78-156 px long) and, when the foot would stay over 1.2 x ANALYSIS_FOOT_PX, resampling
+    the rest. Returns the region trimmed to whole bins (pixels), the scale (analysis px per
+    full-resolution px) and the analysis size (w, h)."""
+    t = max(1.0, foot_len / ANALYSIS_FOOT_PX)
+    k = 2 ** int(round(math.log2(t)))
+    while k > 1 and min(roi.w, roi.h) // k < 8:
+        k //= 2
+    roi = Roi(roi.x, roi.y, roi.w - roi.w % k, roi.h - roi.h % k)
+    scale = 1.0 / k if t / k <= 1.2 else 1.0 / t
+    return roi, scale, (max(8, round(roi.w * scale)), max(8, round(roi.h * scale)))
 
 
 def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, float]:
@@ -88,9 +142,7 @@ def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, fl
 
 
 def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
-    roi = loc.roi
-    scale = min(1.0, ANALYSIS_FOOT_PX / max(loc.foot_len, 1.0))
-    size = (max(8, round(roi.w * scale)), max(8, round(roi.h * scale)))
+    roi, scale, size = _grid(loc.roi, loc.foot_len)
     ps = prev.scale
     proi = Roi(int(roi.x * ps), int(roi.y * ps), max(2, int(roi.w * ps)), max(2, int(roi.h * ps)))
     crops = np.stack([cv2.resize(f[proi.y: proi.y + proi.h, proi.x: proi.x + proi.w], size,
@@ -109,14 +161,15 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     thr_map = (thr + 1.5 * np.hypot(gx, gy)).astype(np.float32)
     foot_px = loc.foot_len * scale
-    return _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, int(0.04 * foot_px)),
-                  max(6, int(0.03 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
+    model = _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, int(0.04 * foot_px)),
+                   max(6, int(0.03 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
+    return model
 
 
 def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
     assert model.stab_ref is not None
     h, w = model.stab_ref.shape
-    small = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = _shrink(img, (w, h)).astype(np.float32)
     small[model.stab_mask] = model.stab_ref[model.stab_mask]
     (dx, dy), response = cv2.phaseCorrelate(model.stab_ref, small, win)
     if response < 0.15:
@@ -132,35 +185,52 @@ def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
     the lowest of the big connected blobs; its bottom edge is refined to sub-pixel from the
     fraction of the foot's width present in its last row.
     """
-    f = crop.astype(np.float32)
-    flat_bg = model.bg.ravel()[model.gain_idx]
-    gain = float(np.median(f.ravel()[model.gain_idx] / np.maximum(flat_bg, 1.0)))
-    diff = np.abs(f - gain * model.bg)
-    mask = (diff > model.thr_map).astype(np.uint8)
+    # (buffers reused, OpenCV ops: same values as the plain numpy expressions noted)
+    work = model.work = model.work or _Work(model)
+    gain = float(np.median(crop[work.gain_at].astype(np.float32) / work.gain_den))
+    np.multiply(model.bg, np.float32(gain), out=work.scaled_bg)
+    work.f[...] = crop
+    diff = cv2.absdiff(work.f, work.scaled_bg, dst=work.diff)  # |f - gain * bg|
+    mask = cv2.compare(diff, model.thr_map, cv2.CMP_GT, dst=work.mask)  # 255 = foreground
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
+    # a row changed across most of the region's width is a lighting or shadow line along the
+    # floor or skirting, never the foot (it spans a minority of the region): drop it
+    wide = np.count_nonzero(mask, axis=1) > 0.6 * mask.shape[1]
+    if wide.any():
+        mask[wide] = 0
+    # the rest only where foreground is: its bounding box plus a margin wider than the
+    # closing reaches (even corner: same labels as on the whole crop)
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0:
+        return math.nan, math.nan, 0.0
+    x0, y0 = max(0, x - _MARGIN) & ~1, max(0, y - _MARGIN) & ~1
+    mask = mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN]
+    diff = diff[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]]
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    # labels without OpenCV's stats (those cost ~6x the labelling); areas by counting
+    n, labels = cv2.connectedComponents(joined, connectivity=8)
     if n <= 1:
         return math.nan, math.nan, 0.0
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    areas = np.bincount(labels.ravel(), minlength=n)[1:]
     lab = int(np.argmax(areas)) + 1  # the athlete's leg and foot: the biggest blob
     if areas[lab - 1] < model.min_area:
         return math.nan, math.nan, 0.0
-    top = int(stats[lab, cv2.CC_STAT_TOP])
-    bot = int(stats[lab, cv2.CC_STAT_TOP] + stats[lab, cv2.CC_STAT_HEIGHT])
-    blob = (labels[top:bot] == lab) & (mask[top:bot] > 0)
-    counts = blob.sum(axis=1)
+    own = labels == lab
+    _, top, _, height = cv2.boundingRect(own.view(np.uint8))
+    bot = top + height
+    blob = own[top:bot] & (mask[top:bot] > 0)
+    counts = np.count_nonzero(blob, axis=1)
     rows = np.flatnonzero(counts >= model.min_row_px)
     if len(rows) == 0:
         return math.nan, math.nan, 0.0
     bottom = int(rows[-1])
     edge = _half_max_edge(diff[top:bot], blob, bottom)
     lo = max(0, bottom - 3)
-    cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0))
+    cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0)) + x0
     foot_x = float(cols.mean()) if len(cols) else math.nan
     sel = blob[lo: bottom + 1]
     contrast = float(diff[top + lo: top + bottom + 1][sel].mean() / model.thr)
-    return top + edge, foot_x, contrast
+    return y0 + top + edge, foot_x, contrast
 
 
 def _half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
@@ -191,6 +261,7 @@ def _half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
 
 _KERNEL = np.ones((3, 3), np.uint8)
 _JOIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+_MARGIN = 8  # pixels kept around the foreground: more than the closing (3) reaches
 
 
 def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None = None,
@@ -211,18 +282,26 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     meas: list[list[tuple[float, float, float]]] = [[] for _ in models]
     shifts: list[tuple[float, float]] = []
     last_shift = (0.0, 0.0)
-    for frame in reader:
+    active = list(range(len(models)))  # candidates still measured
+    next_check = PRUNE_FIRST_S if len(models) > 1 else math.inf
+    for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
         sh = _shift(stab, frame.image, win) if stab is not None and win is not None \
             else (0.0, 0.0)
         if math.isnan(sh[0]):
             sh = last_shift
         last_shift = sh
-        for model, out in zip(models, meas, strict=True):
-            out.append(_measure(model, _crop(frame.image, model.roi, model.size, sh)))
+        for i in active:
+            model = models[i]
+            meas[i].append(_measure(model, _crop(frame.image, model.roi, model.size, sh)))
         times.append(frame.time)
         shifts.append(sh)
         if progress is not None and frame.index % 64 == 0:
             progress(frame.index + 1)
+        if frame.time >= next_check:
+            next_check *= 2
+            active = _still_promising(models, meas, active, times, shifts, info.capture_fps)
+            if len(active) == 1:
+                next_check = math.inf
     if not times:
         raise VideoError(f"{info.path.name}: video has no decodable frames")
     warnings = list(reader.warnings)
@@ -232,6 +311,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
                         "it may be truncated; analysed the decodable part")
     signals = []
     for model, out in zip(models, meas, strict=True):
+        if len(out) != len(times):  # dropped early: it showed nothing
+            continue
         arr = np.array(out, float).reshape(-1, 3)
         try:
             sig = _to_signal(model, np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
@@ -244,6 +325,50 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         raise NoMovementError(f"{info.path.name}: no foot found near the floor "
                               "(is the athlete's foot in frame?)")
     return signals
+
+
+def _still_promising(models: list[_Model], meas: list[list[tuple[float, float, float]]],
+                     active: list[int], times: list[float], shifts: list[tuple[float, float]],
+                     fps: float) -> list[int]:
+    """The candidates worth measuring on. Once the best one shows clear hops so far (flight
+    score >= PRUNE_BEST_SCORE) a candidate is dropped when it shows less than PRUNE_SHARE of
+    the best score, or when it sees the same take-offs and landings (within a frame) as a
+    better one (two regions around the same foot, within PRUNE_SAME_S): the result would
+    not change."""
+    from .events import detect, flight_score
+
+    t = np.array(times)
+    sh = np.array(shifts, float).reshape(-1, 2)
+    scored: list[tuple[float, int, list[tuple[str, int]] | None]] = []
+    for i in active:
+        arr = np.array(meas[i], float).reshape(-1, 3)
+        try:
+            sig = _to_signal(models[i], t, arr[:, 0], arr[:, 1], arr[:, 2], sh)
+            score = flight_score(sig, fps)
+            frames: list[tuple[str, int]] | None = [(e.kind, e.frame)
+                                                     for e in detect(sig, fps)[1]]
+        except LegrsiError:
+            scored.append((0.0, i, None))
+            continue
+        scored.append((score, i, frames))
+    best = max(s for s, _, _ in scored)
+    if best < PRUNE_BEST_SCORE:
+        return active
+    kept: list[tuple[float, int, list[tuple[str, int]] | None]] = []
+    for score, i, frames in sorted(scored, key=lambda x: (-x[0], x[1])):
+        tol = max(1, round(PRUNE_SAME_S * fps))
+        if score < PRUNE_SHARE * best or any(_same_events(frames, f, tol) for _, _, f in kept):
+            continue
+        kept.append((score, i, frames))
+    return sorted(i for _, i, _ in kept)
+
+
+def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None,
+                 tol: int) -> bool:
+    """Two event lists ((kind, frame)) with the same events, each within ``tol`` frames."""
+    if not a or not b or len(a) != len(b):
+        return False
+    return all(ka == kb and abs(fa - fb) <= tol for (ka, fa), (kb, fb) in zip(a, b, strict=True))
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
