@@ -228,7 +228,10 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
             events.append(_event(TAKEOFF, sig.times, s, t_to, c_to, sig.conf))
         if e < len(state) and state[e] == CONTACT:
             events.append(_event(TOUCHDOWN, sig.times, e, t_ld, c_ld, sig.conf))
-    return initial_contact, _consistent(events)
+    events = _consistent(events)
+    if events:  # the first event decides: a take-off first means the clip began on the floor
+        initial_contact = events[0].kind == TAKEOFF
+    return initial_contact, events
 
 
 def _before_is_contact(state: np.ndarray, s: int) -> bool:
