@@ -100,7 +100,9 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
                                        np.nanmax(height[s:e]) < th.min_peak_px):
                 out[s:e] = CONTACT
                 changed = True
-            elif v == CONTACT and inner and dur < th.min_contact_s:
+            elif v == CONTACT and s > 0 and dur < th.min_contact_s and (
+                    inner or out[s - 1] == AIR):
+                # too short to be a contact; at the clip's end the landing is unconfirmed
                 out[s:e] = AIR
                 changed = True
         if not changed:
