@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .orderstats import median0, median_sorted, percentile_sorted, sort0
 from .types import NoMovementError, Roi, VideoInfo
 from .video import FrameReader
 
@@ -77,13 +78,13 @@ def noise_sigma(frames: np.ndarray) -> float:
     """Temporal noise sigma in grey levels: robust spread of pixels around the median frame
     (the athlete covers a minority of pixels, so it does not count)."""
     f = frames[:, ::2, ::2].astype(np.float32)
-    dev = np.abs(f - np.median(f, axis=0))
+    dev = np.abs(f - median0(f))
     return max(0.75, 1.4826 * float(np.median(dev)))
 
 
 def _foreground(frames: np.ndarray, sigma: float) -> np.ndarray:
     """Boolean (n, h, w): pixels differing from the preview's median picture."""
-    med = np.median(frames, axis=0)
+    med = median0(frames)
     thr = max(16.0, 5.0 * sigma)
     fg = np.abs(frames - med) > thr
     k = np.ones((3, 3), np.uint8)
@@ -168,7 +169,7 @@ def _normalised(frames: np.ndarray) -> np.ndarray:
     """Divide out per-frame brightness changes (flicker): each frame's gain is the median,
     over pixels, of its ratio to the median frame (robust to the athlete moving)."""
     f = frames.astype(np.float32)
-    ref = np.median(f, axis=0)
+    ref = median0(f)
     sub = (slice(None), slice(None, None, 2), slice(None, None, 2))
     ratio = f[sub] / np.maximum(ref[sub[1:]], 8.0)
     gain = np.median(ratio.reshape(len(f), -1), axis=1)
@@ -184,9 +185,9 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
     right where the athlete stands most of the time.
     """
     f = _normalised(crops)
-    lo = np.percentile(f, 3, axis=0)
-    hi = np.percentile(f, 97, axis=0)
-    med = np.median(f, axis=0)
+    s = sort0(f)  # per-pixel order statistics from one sort (same values as np.percentile)
+    lo, hi, med = percentile_sorted(s, 3), percentile_sorted(s, 97), median_sorted(s)
+    del s
     c_lo, c_hi = lo.copy(), hi.copy()
     n_lo = np.zeros(lo.shape)
     for _ in range(4):  # two-means per pixel, vectorised

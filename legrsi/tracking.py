@@ -26,6 +26,7 @@ from .locate import (
     noise_sigma,
     preview,
 )
+from .orderstats import median0, percentile0, percentile_sorted, sort0
 from .prefetch import Prefetch
 from .types import FootSignal, LegrsiError, NoMovementError, Roi, VideoError, VideoInfo
 from .video import FrameReader
@@ -124,8 +125,8 @@ def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, fl
     s = min(1.0, 256.0 / max(h, w))
     small = np.stack([cv2.resize(f, (max(8, round(w * s)), max(8, round(h * s))),
                                  interpolation=cv2.INTER_AREA) for f in frames]).astype(np.float32)
-    ref = np.median(small, axis=0)
-    moving = np.percentile(np.abs(small - ref), 90, axis=0) > 10.0
+    ref = median0(small)
+    moving = percentile0(np.abs(small - ref), 90) > 10.0
     moving = cv2.dilate(moving.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
     win = cv2.createHanningWindow(ref.shape[::-1], cv2.CV_32F)
     shifts, responses = [], []
@@ -149,7 +150,9 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
                                  interpolation=cv2.INTER_LINEAR) for f in prev.frames])
     sigma = noise_sigma(prev.frames) * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
     bg = background(crops, sigma)
-    spread = np.percentile(crops, 85, axis=0) - np.percentile(crops, 15, axis=0)
+    s = sort0(crops)  # per-pixel order statistics from one sort (same values as np.percentile)
+    spread = percentile_sorted(s, 85) - percentile_sorted(s, 15)
+    del s
     stable = np.flatnonzero((spread < max(8.0, 3 * sigma)).ravel())
     if len(stable) < 50:
         stable = np.arange(bg.size)
