@@ -21,6 +21,7 @@ from .video import FrameReader
 PREVIEW_WIDTH = 640  # pixels: preview frames are stored at most this wide
 MIN_KEYFRAMES = 16
 MAX_SAMPLES = 160
+PREVIEW_MAX = 96  # preview frames kept (evenly spread); the strided preview makes <= 96
 
 
 @dataclass
@@ -71,6 +72,9 @@ def preview(info: VideoInfo) -> Preview:
         samples = _collect(FrameReader(info), scale, stride)
     if not samples:
         raise NoMovementError(f"{info.path.name}: no decodable frames")
+    if len(samples) > PREVIEW_MAX:  # long clips: memory of the models stays bounded
+        keep = np.linspace(0, len(samples) - 1, PREVIEW_MAX).round().astype(int)
+        samples = [samples[i] for i in keep]
     return Preview(np.stack(samples), scale)
 
 
@@ -78,15 +82,17 @@ def noise_sigma(frames: np.ndarray) -> float:
     """Temporal noise sigma in grey levels: robust spread of pixels around the median frame
     (the athlete covers a minority of pixels, so it does not count)."""
     f = frames[:, ::2, ::2].astype(np.float32)
-    dev = np.abs(f - median0(f))
-    return max(0.75, 1.4826 * float(np.median(dev)))
+    f -= median0(f)  # in place (bounded memory): the deviations
+    return max(0.75, 1.4826 * float(np.median(np.abs(f, out=f))))
 
 
 def _foreground(frames: np.ndarray, sigma: float) -> np.ndarray:
     """Boolean (n, h, w): pixels differing from the preview's median picture."""
     med = median0(frames)
     thr = max(16.0, 5.0 * sigma)
-    fg = np.abs(frames - med) > thr
+    dev = frames - med
+    fg = np.abs(dev, out=dev) > thr
+    del dev
     k = np.ones((3, 3), np.uint8)
     return np.stack([cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, k) > 0 for m in fg])
 
@@ -173,7 +179,8 @@ def _normalised(frames: np.ndarray) -> np.ndarray:
     sub = (slice(None), slice(None, None, 2), slice(None, None, 2))
     ratio = f[sub] / np.maximum(ref[sub[1:]], 8.0)
     gain = np.median(ratio.reshape(len(f), -1), axis=1)
-    return f / np.maximum(gain, 0.05)[:, None, None]
+    f /= np.maximum(gain, 0.05)[:, None, None]  # in place: bounded memory
+    return f
 
 
 def background(crops: np.ndarray, sigma: float) -> np.ndarray:
