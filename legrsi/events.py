@@ -141,12 +141,45 @@ def _duration(times: np.ndarray, s: int, e: int) -> float:
     return float(times[e - 1] - times[s]) + dt
 
 
-def _fit_roots(t: np.ndarray, h: np.ndarray) -> tuple[float, float, float] | None:
-    """Fit h = a t^2 + b t + c (a < 0); return (root1, root2, rms residual) or None."""
+def _robust_quad(t: np.ndarray, h: np.ndarray, noise: float,
+                 fixed_a: float | None = None) -> tuple[float, float, float, float, int] | None:
+    """Fit h = a t^2 + b t + c to samples, dropping outliers (a foot blob that briefly merges
+    with something else) in up to three rounds; with ``fixed_a`` only b and c are fitted.
+
+    ``t`` in seconds relative to any origin; returns (a, b, c, inlier rms px, n inliers).
+    """
+    keep = np.ones(len(t), bool)
+    coef = None
+    for _ in range(4):
+        if keep.sum() < (3 if fixed_a is not None else 5):
+            return None
+        tk, hk = t[keep], h[keep]
+        if fixed_a is None:
+            coef = np.polyfit(tk, hk, 2)
+        else:
+            b, c = np.polyfit(tk, hk - fixed_a * tk * tk, 1)
+            coef = np.array([fixed_a, b, c])
+        resid = h - np.polyval(coef, t)
+        mad = float(np.median(np.abs(resid[keep])))
+        new = np.abs(resid) <= max(3.0 * 1.4826 * mad, 2.0 * noise, 1.0)
+        if np.array_equal(new, keep):
+            break
+        keep = new
+    assert coef is not None
+    rms = float(np.sqrt(np.mean((np.polyval(coef, t[keep]) - h[keep]) ** 2)))
+    return float(coef[0]), float(coef[1]), float(coef[2]), rms, int(keep.sum())
+
+
+def _fit_roots(t: np.ndarray, h: np.ndarray, noise: float = 0.5,
+               fixed_a: float | None = None) -> tuple[float, float, float] | None:
+    """Robust fit of a downward parabola; return (root1, root2, rms residual) or None."""
     if len(t) < 5:
         return None
     t0 = float(t[0])
-    a, b, c = np.polyfit(t - t0, h, 2)
+    fit = _robust_quad(t - t0, h, noise, fixed_a)
+    if fit is None:
+        return None
+    a, b, c, rms, _ = fit
     if a >= 0:
         return None
     disc = b * b - 4 * a * c
@@ -154,8 +187,31 @@ def _fit_roots(t: np.ndarray, h: np.ndarray) -> tuple[float, float, float] | Non
         return None
     r = math.sqrt(disc)
     r1, r2 = sorted(((-b + r) / (2 * a), (-b - r) / (2 * a)))
-    rms = float(np.sqrt(np.mean((np.polyval((a, b, c), t - t0) - h) ** 2)))
     return r1 + t0, r2 + t0, rms
+
+
+def flight_curvature(sig: FootSignal, runs: list[tuple[int, int, int]],
+                     th: Thresholds) -> float | None:
+    """Common curvature a (px/s^2) of the lowest foot point in flight: -g/2 times the
+    picture scale, the same for every flight of a clip; median over at least three
+    well-fitted flights that agree (None otherwise: each flight is then fitted freely)."""
+    found = []
+    for v, s, e in runs:
+        if v != AIR:
+            continue
+        t, h = sig.times[s:e], sig.height[s:e]
+        ok = np.isfinite(h) & (h > 2.0 * th.on_px)
+        if ok.sum() < 10:
+            continue
+        fit = _robust_quad(t[ok] - t[ok][0], h[ok], sig.px_noise)
+        if (fit is not None and fit[0] < 0 and fit[4] >= 0.7 * ok.sum()
+                and fit[3] < max(3.0 * sig.px_noise, 1.5)):
+            found.append(fit[0])
+    if len(found) < 3:
+        return None
+    med = float(np.median(found))
+    spread = float(np.median(np.abs(np.array(found) - med)))
+    return med if spread < 0.2 * abs(med) else None
 
 
 def _first_frame_at(times: np.ndarray, t: float) -> int:
@@ -170,7 +226,8 @@ def _edge_time(times: np.ndarray, k: int) -> float:
 
 
 def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresholds,
-                   noise: float) -> tuple[float | None, float | None, float, float]:
+                   noise: float, fixed_a: float | None = None
+                   ) -> tuple[float | None, float | None, float, float]:
     """Sub-frame take-off / landing for an AIR run [s, e); each None if not refinable.
 
     Returns (t_takeoff, t_landing, conf_takeoff, conf_landing).
@@ -182,8 +239,9 @@ def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresho
         return None, None, 0.6, 0.6
     peak = float(np.nanmax(hh))
     lo = max(2.0 * th.on_px, 0.15 * peak)
+    # the top of a flight can be cut flat where the foot leaves the region: fit below it
     use = good & (hh > lo) & (hh < 0.85 * peak + 0.15 * lo) if peak > 4 * lo else good & (hh > lo)
-    fit = _fit_roots(tt[use], hh[use]) if use.sum() >= 5 else None
+    fit = _fit_roots(tt[use], hh[use], noise, fixed_a) if use.sum() >= 5 else None
     if fit is None:
         return None, None, 0.6, 0.6
     r1, r2, rms = fit
@@ -222,10 +280,12 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     initial_contact = bool(known[0] == CONTACT)
     events: list[Event] = []
     runs = [r for r in _runs(state) if r[0] != UNKNOWN]
+    curvature = flight_curvature(sig, runs, th)
     for v, s, e in runs:
         if v != AIR:
             continue
-        t_to, t_ld, c_to, c_ld = _refine_flight(sig.times, sig.height, s, e, th, sig.px_noise)
+        t_to, t_ld, c_to, c_ld = _refine_flight(sig.times, sig.height, s, e, th, sig.px_noise,
+                                                curvature)
         if s > 0 and _before_is_contact(state, s):
             events.append(_event(TAKEOFF, sig.times, s, t_to, c_to, sig.conf))
         if e < len(state) and state[e] == CONTACT:
