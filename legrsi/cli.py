@@ -26,7 +26,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("videos", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--leg", default="left", show_default=True,
               help="left, right or both; a comma list names the sets in order "
                    "(e.g. left,right).")
@@ -48,10 +48,27 @@ def main() -> None:
 @click.option("--ignore-corrections", is_flag=True,
               help="Show the automatic result: do not apply DIR/<clip>.corrections.json "
                    "(made by 'legrsi review'; never modified here).")
+@click.option("--leg-from-name", is_flag=True,
+              help="Take each clip's leg from its file name (*left*, *_L_*, *right*, *_R_*).")
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CSV with columns file, athlete, leg listing the clips to analyse.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Clips analysed at once, each in its own process [default: CPU cores].")
 def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: str | None,
             out_dir: Path, pause_s: float, quiet: bool, no_video: bool, playback_fps: float,
-            video_height: int, no_plot: bool, ignore_corrections: bool) -> None:
-    """Detect every ground contact and flight in VIDEO(s) and write DIR/<clip>.csv."""
+            video_height: int, no_plot: bool, ignore_corrections: bool, leg_from_name: bool,
+            manifest: Path | None, jobs: int | None) -> None:
+    """Detect every ground contact and flight in VIDEO(s) and write DIR/<clip>.csv.
+
+    VIDEOS may be files and folders (all clips inside); with several clips they are analysed
+    in parallel and DIR/all_results.csv collects every clip's rows.
+    """
+    from .batch_cli import options, run_many, wants_batch
+    if wants_batch(videos, manifest, leg_from_name):
+        run_many(videos, manifest, leg, leg_from_name, jobs, options(
+            out_dir, capture_fps, roi, pause_s, not no_video, not no_plot, playback_fps,
+            video_height, ignore_corrections), quiet)
+        return
     try:
         ensure_dir(out_dir)
     except LegrsiError as exc:
