@@ -10,8 +10,11 @@ gap and does not count. The floor row is the level the foot bottom returns to in
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -32,11 +35,11 @@ from .types import FootSignal, LegrsiError, NoMovementError, Roi, VideoError, Vi
 from .video import FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
-PRUNE_FIRST_S = 3.0  # s of capture: first look at which candidate regions show hops (then 2x)
+PRUNE_EVERY_S = 2.0  # s of capture between looks at which candidate regions show hops
 PRUNE_BEST_SCORE = 2.0  # flight score (about 2 clear flights) the best candidate needs first
-PRUNE_SHARE = 0.4  # candidates below this share of the best score are no longer measured
-PRUNE_SAME_S = 0.015  # s: a candidate whose events all lie this close to a better one's goes
+PRUNE_SHARE = 0.1  # a candidate below this share of the best score shows nothing
 ProgressFn = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -142,13 +145,29 @@ def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, fl
     return ref, moving, s * prev.scale
 
 
+def _model_workers(prev: Preview, n: int) -> int:
+    """Models built at once (threads: NumPy sorts run in parallel), as many as the cores
+    and ~150 MB of working memory allow (a model needs ~12 bytes per crop pixel)."""
+    per_model = prev.frames[0].size * len(prev.frames) * 12
+    return max(1, min(n, os.cpu_count() or 1, int(150e6 // max(per_model, 1.0))))
+
+
+def _per_preview(prev: Preview, key: str, fn: Callable[[Preview], T]) -> T:
+    """``fn(prev)``, computed once per preview (the candidate regions share it)."""
+    cache = prev.__dict__.setdefault("_shared", {})
+    if key not in cache:
+        cache[key] = fn(prev)
+    return cache[key]  # type: ignore[no-any-return]
+
+
 def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     roi, scale, size = _grid(loc.roi, loc.foot_len)
     ps = prev.scale
     proi = Roi(int(roi.x * ps), int(roi.y * ps), max(2, int(roi.w * ps)), max(2, int(roi.h * ps)))
     crops = np.stack([cv2.resize(f[proi.y: proi.y + proi.h, proi.x: proi.x + proi.w], size,
                                  interpolation=cv2.INTER_LINEAR) for f in prev.frames])
-    sigma = noise_sigma(prev.frames) * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
+    sigma = _per_preview(prev, "sigma", lambda p: noise_sigma(p.frames)) \
+        * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
     bg = background(crops, sigma)
     s = sort0(crops)  # per-pixel order statistics from one sort (same values as np.percentile)
     spread = percentile_sorted(s, 85) - percentile_sorted(s, 15)
@@ -159,7 +178,7 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     rng = np.random.default_rng(0)
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
     thr = max(7.0, 4.0 * noise_sigma(_normalised(crops)))
-    stab_ref, stab_mask, stab_scale = _stab_setup(prev)
+    stab_ref, stab_mask, stab_scale = _per_preview(prev, "stab", _stab_setup)
     gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     thr_map = (thr + 1.5 * np.hypot(gx, gy)).astype(np.float32)
@@ -276,7 +295,10 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     """
     prev = preview(info)
     locs = locate_candidates(prev, info, max_candidates) if roi is None else [_given(roi, info)]
-    models = [_build_model(info, prev, loc) for loc in locs]
+    _per_preview(prev, "sigma", lambda p: noise_sigma(p.frames))  # shared by the models,
+    _per_preview(prev, "stab", _stab_setup)                          # computed once
+    with ThreadPoolExecutor(max_workers=_model_workers(prev, len(locs))) as pool:
+        models = list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
     stab = next((m for m in models if m.stab_ref is not None), None)
     win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
            if stab is not None and stab.stab_ref is not None else None)
@@ -286,7 +308,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     shifts: list[tuple[float, float]] = []
     last_shift = (0.0, 0.0)
     active = list(range(len(models)))  # candidates still measured
-    next_check = PRUNE_FIRST_S if len(models) > 1 else math.inf
+    next_check = PRUNE_EVERY_S if len(models) > 1 else math.inf
+    doomed: set[int] = set()
     for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
         sh = _shift(stab, frame.image, win) if stab is not None and win is not None \
             else (0.0, 0.0)
@@ -301,8 +324,9 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         if progress is not None and frame.index % 64 == 0:
             progress(frame.index + 1)
         if frame.time >= next_check:
-            next_check *= 2
-            active = _still_promising(models, meas, active, times, shifts, info.capture_fps)
+            next_check = frame.time + PRUNE_EVERY_S
+            active, doomed = _still_promising(models, meas, active, times, shifts,
+                                              info.capture_fps, doomed)
             if len(active) == 1:
                 next_check = math.inf
     if not times:
@@ -332,12 +356,15 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
 
 def _still_promising(models: list[_Model], meas: list[list[tuple[float, float, float]]],
                      active: list[int], times: list[float], shifts: list[tuple[float, float]],
-                     fps: float) -> list[int]:
-    """The candidates worth measuring on. Once the best one shows clear hops so far (flight
-    score >= PRUNE_BEST_SCORE) a candidate is dropped when it shows less than PRUNE_SHARE of
-    the best score, or when it sees the same take-offs and landings (within a frame) as a
-    better one (two regions around the same foot, within PRUNE_SAME_S): the result would
-    not change."""
+                     fps: float, doomed: set[int]) -> tuple[list[int], set[int]]:
+    """The candidates worth measuring on, and those that look hopeless now.
+
+    Once the best candidate shows clear hops so far (flight score >= PRUNE_BEST_SCORE), one
+    looks hopeless when its score is below PRUNE_SHARE of the best (it clearly shows
+    nothing) or when it sees the same take-offs and landings, each within a frame, as a
+    better one (two regions around the same foot: same result). A candidate is dropped when
+    it looked hopeless at two looks in a row (``doomed``: the previous look's verdict).
+    """
     from .events import detect, flight_score
 
     t = np.array(times)
@@ -348,30 +375,31 @@ def _still_promising(models: list[_Model], meas: list[list[tuple[float, float, f
         try:
             sig = _to_signal(models[i], t, arr[:, 0], arr[:, 1], arr[:, 2], sh)
             score = flight_score(sig, fps)
-            frames: list[tuple[str, int]] | None = [(e.kind, e.frame)
-                                                     for e in detect(sig, fps)[1]]
+            settled = t[-1] - 0.5  # s: later events may still move or be missing
+            frames: list[tuple[str, int]] | None = [(e.kind, e.frame) for e in
+                                                     detect(sig, fps)[1] if e.time < settled]
         except LegrsiError:
             scored.append((0.0, i, None))
             continue
         scored.append((score, i, frames))
     best = max(s for s, _, _ in scored)
     if best < PRUNE_BEST_SCORE:
-        return active
-    kept: list[tuple[float, int, list[tuple[str, int]] | None]] = []
+        return active, set()
+    hopeless: set[int] = set()
+    kept: list[list[tuple[str, int]] | None] = []
     for score, i, frames in sorted(scored, key=lambda x: (-x[0], x[1])):
-        tol = max(1, round(PRUNE_SAME_S * fps))
-        if score < PRUNE_SHARE * best or any(_same_events(frames, f, tol) for _, _, f in kept):
-            continue
-        kept.append((score, i, frames))
-    return sorted(i for _, i, _ in kept)
+        if score < PRUNE_SHARE * best or any(_same_events(frames, f) for f in kept):
+            hopeless.add(i)
+        else:
+            kept.append(frames)
+    return [i for i in active if i not in hopeless & doomed], hopeless
 
 
-def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None,
-                 tol: int) -> bool:
-    """Two event lists ((kind, frame)) with the same events, each within ``tol`` frames."""
-    if not a or not b or len(a) != len(b):
+def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None) -> bool:
+    """Two event lists ((kind, frame)) with the same >= 3 events, each within a frame."""
+    if not a or not b or len(a) != len(b) or len(a) < 3:
         return False
-    return all(ka == kb and abs(fa - fb) <= tol for (ka, fa), (kb, fb) in zip(a, b, strict=True))
+    return all(ka == kb and abs(fa - fb) <= 1 for (ka, fa), (kb, fb) in zip(a, b, strict=True))
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
