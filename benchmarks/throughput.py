@@ -1,0 +1,276 @@
+"""How close does `legrsi analyze` get to the speed of just decoding the clip, and how much
+memory does it need?
+
+Measures, side by side in one run and each in a fresh child process (best of --repeat,
+runs interleaved so a busy machine slows all of them alike):
+
+* decode only: PyAV taking the luma plane of every frame, with FFmpeg's threads and without
+  (the faster of the two is the reference),
+* `legrsi analyze CLIP --no-video --no-plot` (wall clock of the command, start-up included),
+  the same with the signal plot, and with the annotated video,
+* peak resident memory of each (the child's own maximum RSS),
+* peak memory of the analysis of a ~2-minute clip made by repeating the clip (packets copied,
+  no re-encoding), to show that memory stays flat as clips get longer.
+
+The clip is rendered with legrsi.synth (cached in --cache) unless given with --clip. Default:
+1920x1080, 240 fps, key frame every 0.5 s, x264 'veryfast' at CRF 16 (CABAC, ~17 Mbit/s;
+phones write 1080p240 at 20-60 Mbit/s); --preset ultrafast --crf 23 gives a clip that is far
+cheaper to decode (the hardest case for the ratio).
+
+    /tmp/venv/bin/python benchmarks/throughput.py [--clip CLIP] [--seconds 10]
+        [--long-seconds 120] [--repeat 3] [--preset veryfast --crf 16] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+DECODE_CHILD = r"""
+import sys, time, json
+import av, numpy as np
+path, threads = sys.argv[1], sys.argv[2]
+with av.open(path) as c:
+    s = c.streams.video[0]
+    if threads != "none":
+        s.thread_type = "AUTO"
+    n = 0
+    t = time.perf_counter()
+    for f in c.decode(s):
+        p = f.planes[0]
+        y = np.frombuffer(p, np.uint8)  # the luma plane, no colour conversion
+        n += 1
+    dt = time.perf_counter() - t
+print(json.dumps({"frames": n, "seconds": dt}))
+"""
+
+
+def legrsi_cmd() -> list[str]:
+    """The `legrsi` command of this Python (module form: works without the entry point)."""
+    return [sys.executable, "-m", "legrsi"]
+
+
+def run_child(cmd: list[str]) -> tuple[float, int, str]:
+    """Run ``cmd``; return (wall seconds, peak RSS in MB of the child, stdout)."""
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text, etext = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{etext[-2000:]}")
+    peak_mb = usage.ru_maxrss // 1024 if sys.platform != "darwin" else usage.ru_maxrss // 2**20
+    return wall, int(peak_mb), text
+
+
+def hops_for(seconds: float, spec_kw: dict) -> int:
+    """Number of hops whose synthetic clip lasts at least ``seconds``."""
+    from legrsi.synth import SynthSpec, make_truth
+
+    n = 2
+    while make_truth(SynthSpec(n_hops=n, **spec_kw)).n_frames / spec_kw["fps"] < seconds:
+        n += 1
+    return n
+
+
+def make_clip(cache: Path, seconds: float, width: int, height: int, fps: float, preset: str,
+              crf: int) -> Path:
+    """Render (once) the benchmark clip; returns its path."""
+    from legrsi.synth import SynthSpec, render_clip
+
+    kw = dict(width=width, height=height, fps=fps, preset=preset, crf=crf, seed=5)
+    path = cache / f"bench_{height}p_{fps:g}fps_{seconds:g}s_{preset}_crf{crf}.mp4"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        render_clip(SynthSpec(n_hops=hops_for(seconds, kw), **kw), path)
+        print(f"rendered {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return path
+
+
+def loop_clip(src: Path, dst: Path, times: int) -> Path:
+    """Write ``src`` ``times`` times in a row to ``dst`` (packets copied, no re-encoding)."""
+    import av
+
+    if dst.exists():
+        return dst
+    tmp = dst.with_name(dst.stem + ".part" + dst.suffix)
+    with av.open(str(src)) as inp, av.open(str(tmp), "w") as out:
+        ist = inp.streams.video[0]
+        ost = out.add_stream_from_template(ist)
+        pkts = [p for p in inp.demux(ist) if p.size]
+        ptss = sorted(p.pts for p in pkts)
+        step = ptss[-1] - ptss[0] + (ptss[1] - ptss[0] if len(ptss) > 1 else 1)
+        for k in range(times):
+            for p in pkts:
+                q = av.Packet(bytes(p))
+                q.pts, q.dts = p.pts + k * step, p.dts + k * step
+                q.is_keyframe = p.is_keyframe
+                q.time_base = p.time_base
+                q.stream = ost
+                out.mux(q)
+    tmp.replace(dst)
+    return dst
+
+
+def frame_count(path: Path) -> int:
+    """Frames in the clip (counted by demuxing)."""
+    import av
+
+    with av.open(str(path)) as c:
+        return sum(1 for p in c.demux(c.streams.video[0]) if p.size)
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    import av
+    import cv2
+    import numpy as np
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 0
+    try:
+        import psutil
+        ram = f"{psutil.virtual_memory().total / 2**30:.0f} GB"
+    except ImportError:
+        ram = "?"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return {"cpu": cpu, "cores": str(cores), "ram": ram, "os": platform.platform(),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "opencv": cv2.__version__, "pyav": av.__version__,
+            "ffmpeg": ".".join(map(str, av.library_versions.get("libavcodec", ()))),
+            "load average at start": load}
+
+
+def picked_roi(clip: Path) -> str:
+    """The foot region the analysis picks (X,Y,W,H), for a run with that one region."""
+    from legrsi.analyze import analyze_video
+
+    x, y, w, h = (int(round(v)) for v in analyze_video(clip).signal.rois[0])
+    return f"{x},{y},{w},{h}"
+
+
+def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
+            roi: str | None = None) -> dict[str, dict]:
+    """Best-of-``repeat`` fps and peak MB of each way of processing ``clip``."""
+    n = frame_count(clip)
+    out = Path(tempfile.mkdtemp(prefix="legrsi-bench-"))
+    base = [*legrsi_cmd(), "analyze", str(clip), "--out", str(out), "-q", "-j", "1"]
+    runs: dict[str, list[str] | None] = {
+        "decode, FFmpeg threads": None, "decode, 1 thread": None,
+        "analyze --no-video --no-plot": [*base, "--no-video", "--no-plot"],
+    }
+    if roi:
+        runs["... with --roi of the picked region (1 candidate)"] = [
+            *base, "--no-video", "--no-plot", "--roi", roi]
+    if plot:
+        runs["analyze --no-video (plot)"] = [*base, "--no-video"]
+    if annotate:
+        runs["analyze (plot + annotated video)"] = base
+    best: dict[str, dict] = {}
+    for _ in range(repeat):
+        for name, cmd in runs.items():
+            if cmd is None:
+                threads = "auto" if "FFmpeg" in name else "none"
+                _, peak, text = run_child([sys.executable, "-c", DECODE_CHILD, str(clip),
+                                           threads])
+                res = json.loads(text)
+                fps = res["frames"] / res["seconds"]
+            else:
+                wall, peak, _ = run_child(cmd)
+                fps = n / wall
+            b = best.setdefault(name, {"fps": 0.0, "peak_mb": 0})
+            b["fps"] = max(b["fps"], fps)
+            b["peak_mb"] = max(b["peak_mb"], peak)
+    return best
+
+
+def table(best: dict[str, dict], decode_fps: float) -> list[str]:
+    """Markdown table rows: fps, ratio to decoding, peak MB."""
+    rows = ["| run | frames/s | x decode-only | peak memory |", "|---|---:|---:|---:|"]
+    for name, b in best.items():
+        rows.append(f"| {name} | {b['fps']:.0f} | {b['fps'] / decode_fps:.2f} | "
+                    f"{b['peak_mb']} MB |")
+    return rows
+
+
+def main() -> int:
+    """Run the benchmark and print the figures (markdown with --markdown)."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clip", type=Path, help="use this clip instead of rendering one")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "legrsi-bench")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--long-seconds", type=float, default=120.0,
+                    help="length of the repeated clip for the memory check (0 = skip)")
+    ap.add_argument("--width", type=int, default=1920)
+    ap.add_argument("--height", type=int, default=1080)
+    ap.add_argument("--fps", type=float, default=240.0)
+    ap.add_argument("--preset", default="veryfast")
+    ap.add_argument("--crf", type=int, default=16)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-annotate", action="store_true", help="skip the annotated video run")
+    ap.add_argument("--no-roi-run", action="store_true",
+                    help="skip the run with one given foot region (--roi)")
+    ap.add_argument("--markdown", action="store_true", help="print markdown for the docs")
+    args = ap.parse_args()
+
+    clip = args.clip or make_clip(args.cache, args.seconds, args.width, args.height,
+                                  args.fps, args.preset, args.crf)
+    info = machine()
+    n = frame_count(clip)
+    size_mb = clip.stat().st_size / 2**20
+    print(f"clip: {clip.name}: {n} frames, {size_mb:.0f} MB", file=sys.stderr)
+    best = measure(clip, args.repeat, not args.no_annotate, True,
+                   None if args.no_roi_run else picked_roi(clip))
+    decode = max(best["decode, FFmpeg threads"]["fps"], best["decode, 1 thread"]["fps"])
+    analyse = best["analyze --no-video --no-plot"]
+    lines = [f"Clip `{clip.name}`: {n} frames ({n / args.fps:.1f} s at {args.fps:g} fps), "
+             f"{size_mb * 8 / (n / args.fps):.0f} Mbit/s. Best of {args.repeat}.", "",
+             *table(best, decode), ""]
+    lines.append(f"**analyze --no-video --no-plot: {analyse['fps']:.0f} fps = "
+                 f"{analyse['fps'] / decode:.2f} x decode-only ({decode:.0f} fps); peak "
+                 f"{analyse['peak_mb']} MB**")
+    if args.long_seconds > 0:
+        reps = max(2, round(args.long_seconds / (n / args.fps)))
+        long_clip = loop_clip(clip, clip.with_name(f"{clip.stem}_x{reps}{clip.suffix}"), reps)
+        out = tempfile.mkdtemp(prefix="legrsi-bench-long-")
+        wall, peak, _ = run_child([*legrsi_cmd(), "analyze", str(long_clip), "--out", out,
+                                   "-q", "--no-video", "--no-plot"])
+        nl = n * reps
+        lines += ["", f"Long clip ({reps} x the clip, {nl / args.fps:.0f} s, {nl} frames): "
+                      f"analyze --no-video --no-plot {nl / wall:.0f} fps, peak "
+                      f"{peak} MB (vs {analyse['peak_mb']} MB for {n / args.fps:.0f} s)"]
+    lines += ["", "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items())]
+    text = "\n".join(lines)
+    if args.markdown:
+        print(text)
+    else:
+        print(text.replace("**", "").replace("`", ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
