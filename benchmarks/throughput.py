@@ -35,7 +35,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-DECODE_CHILD = r"""
+# Children report their own peak memory (VmHWM of their own address space: the maximum RSS
+# that getrusage reports for a child also counts the parent's pages it had before exec).
+PEAK = r"""
+import atexit, sys
+def _peak(path=sys.argv.pop(1)):
+    try:
+        kb = next(line.split()[1] for line in open("/proc/self/status")
+                  if line.startswith("VmHWM:"))
+    except OSError:
+        import resource
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    open(path, "w").write(str(kb))
+atexit.register(_peak)
+"""
+
+DECODE_CHILD = PEAK + r"""
 import sys, time, json
 import av, numpy as np
 path, threads = sys.argv[1], sys.argv[2]
@@ -54,26 +69,33 @@ print(json.dumps({"frames": n, "seconds": dt}))
 """
 
 
+LEGRSI_CHILD = PEAK + r"""
+import runpy
+sys.argv = ["legrsi", *sys.argv[1:]]
+runpy.run_module("legrsi", run_name="__main__")
+"""
+
+
 def legrsi_cmd() -> list[str]:
-    """The `legrsi` command of this Python (module form: works without the entry point)."""
-    return [sys.executable, "-m", "legrsi"]
+    """`legrsi` run by this Python (reports its peak memory; see run_child)."""
+    return [sys.executable, "-c", LEGRSI_CHILD]
 
 
 def run_child(cmd: list[str]) -> tuple[float, int, str]:
-    """Run ``cmd``; return (wall seconds, peak RSS in MB of the child, stdout)."""
-    t = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+    """Run ``cmd`` (a ``python -c PEAK...`` child); return (wall seconds, the child's peak
+    resident memory in MB, stdout)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        cmd = [*cmd[:3], str(peak_file), *cmd[3:]]
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text, etext = out.read().decode(), err.read().decode()
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{etext[-2000:]}")
-    peak_mb = usage.ru_maxrss // 1024 if sys.platform != "darwin" else usage.ru_maxrss // 2**20
-    return wall, int(peak_mb), text
+        if proc.returncode != 0:
+            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n"
+                             f"{proc.stderr[-2000:]}")
+        kb = int(peak_file.read_text()) if peak_file.exists() else 0
+    mb = kb // 2**20 if sys.platform == "darwin" else kb // 1024  # macOS: ru_maxrss bytes
+    return wall, mb, proc.stdout
 
 
 def hops_for(seconds: float, spec_kw: dict) -> int:
@@ -166,11 +188,13 @@ def machine() -> dict[str, str]:
 
 
 def picked_roi(clip: Path) -> str:
-    """The foot region the analysis picks (X,Y,W,H), for a run with that one region."""
-    from legrsi.analyze import analyze_video
-
-    x, y, w, h = (int(round(v)) for v in analyze_video(clip).signal.rois[0])
-    return f"{x},{y},{w},{h}"
+    """The foot region the analysis picks (X,Y,W,H), for a run with that one region
+    (found in a child process: this one stays small)."""
+    code = ("import sys; from legrsi.analyze import analyze_video; "
+            "r = analyze_video(sys.argv[1]).signal.rois[0]; "
+            "print(','.join(str(int(round(v))) for v in r))")
+    return subprocess.run([sys.executable, "-c", code, str(clip)], capture_output=True,
+                          text=True, check=True).stdout.strip()
 
 
 def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
