@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -316,9 +317,11 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
            if stab is not None and stab.stab_ref is not None else None)
     reader = FrameReader(info)
-    times: list[float] = []
-    meas: list[list[tuple[float, float, float]]] = [[] for _ in models]
-    shifts: list[tuple[float, float]] = []
+    # per frame: its time, per candidate (bottom, foot x, contrast), the shake shift (x, y);
+    # flat float arrays (8 bytes a number: a long clip costs little memory)
+    times = array("d")
+    meas = [array("d") for _ in models]
+    shifts = array("d")
     last_shift = (0.0, 0.0)
     active = list(range(len(models)))  # candidates still measured
     next_check = PRUNE_EVERY_S if len(models) > 1 else math.inf
@@ -331,9 +334,9 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         last_shift = sh
         for i in active:
             model = models[i]
-            meas[i].append(_measure(model, _crop(frame.image, model.roi, model.size, sh)))
+            meas[i].extend(_measure(model, _crop(frame.image, model.roi, model.size, sh)))
         times.append(frame.time)
-        shifts.append(sh)
+        shifts.extend(sh)
         if progress is not None and frame.index % 64 == 0:
             progress(frame.index + 1)
         if frame.time >= next_check:
@@ -351,7 +354,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
                         "it may be truncated; analysed the decodable part")
     signals = []
     for model, out in zip(models, meas, strict=True):
-        if len(out) != len(times):  # dropped early: it showed nothing
+        if len(out) != 3 * len(times):  # dropped early: it showed nothing
             continue
         arr = np.array(out, float).reshape(-1, 3)
         try:
@@ -367,8 +370,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     return signals
 
 
-def _still_promising(models: list[_Model], meas: list[list[tuple[float, float, float]]],
-                     active: list[int], times: list[float], shifts: list[tuple[float, float]],
+def _still_promising(models: list[_Model], meas: list[array[float]],
+                     active: list[int], times: array[float], shifts: array[float],
                      fps: float, doomed: set[int]) -> tuple[list[int], set[int]]:
     """The candidates worth measuring on, and those that look hopeless now.
 
