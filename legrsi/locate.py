@@ -202,8 +202,8 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
         below = f <= split
         n_lo = below.sum(axis=0)
         n_hi = len(f) - n_lo
-        c_lo = np.where(n_lo > 0, (f * below).sum(axis=0) / np.maximum(n_lo, 1), c_lo)
-        c_hi = np.where(n_hi > 0, (f * ~below).sum(axis=0) / np.maximum(n_hi, 1), c_hi)
+        c_lo = np.where(n_lo > 0, _masked_sum(f, below) / np.maximum(n_lo, 1), c_lo)
+        c_hi = np.where(n_hi > 0, _masked_sum(f, ~below) / np.maximum(n_hi, 1), c_hi)
     thr = max(10.0, 4.0 * sigma)
     stable = (hi - lo) < thr
     ref = _row_reference(med, stable)
@@ -214,6 +214,15 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
     # its background is the row's empty look
     matched = np.minimum(d_lo, d_hi) < thr
     return np.where(stable, med, np.where(matched, best, ref)).astype(np.float32)
+
+
+def _masked_sum(f: np.ndarray, mask: np.ndarray, rows: int = 32) -> np.ndarray:
+    """``(f * mask).sum(axis=0)`` for (n, h, w) stacks, a band of rows at a time (same
+    values; no stack-sized temporary: bounded memory)."""
+    out = np.empty(f.shape[1:], f.dtype)
+    for r in range(0, f.shape[1], rows):
+        out[r: r + rows] = (f[:, r: r + rows] * mask[:, r: r + rows]).sum(axis=0)
+    return out
 
 
 def _row_reference(med: np.ndarray, stable: np.ndarray) -> np.ndarray:
