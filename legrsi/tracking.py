@@ -311,8 +311,12 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     locs = locate_candidates(prev, info, max_candidates) if roi is None else [_given(roi, info)]
     _per_preview(prev, "sigma", lambda p: noise_sigma(p.frames))  # shared by the models,
     _per_preview(prev, "stab", _stab_setup)                          # computed once
-    with ThreadPoolExecutor(max_workers=_model_workers(prev, len(locs))) as pool:
-        models = list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
+    workers = _model_workers(prev, len(locs))
+    if workers == 1:  # on this thread: freed memory goes back to its own heap, not another
+        models = [_build_model(info, prev, loc) for loc in locs]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            models = list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
     stab = next((m for m in models if m.stab_ref is not None), None)
     win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
            if stab is not None and stab.stab_ref is not None else None)
