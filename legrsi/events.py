@@ -31,10 +31,17 @@ class Thresholds:
     min_peak_px: float
 
 
+CLEAR_SHARE = 0.012  # of the region's height (~4 % of a foot length): clearly airborne
+
+
 def thresholds(sig: FootSignal, fps: float) -> Thresholds:
     """Thresholds derived from the signal's contact jitter (pixels) and the frame rate."""
     noise = max(sig.px_noise, 0.3)
-    on = max(3.5 * noise, 1.5)
+    # the foot's outline near the floor changes by a few pixels within a contact (heel
+    # rise, toe roll, the contact shadow): "clearly in the air" scales with the foot's size
+    # (the region is ~3.5 foot lengths tall); edges are then extrapolated below this height
+    size = float(sig.rois[0, 3]) if len(sig.rois) else 0.0
+    on = max(3.5 * noise, 1.5, CLEAR_SHARE * size)
     return Thresholds(on_px=on, off_px=max(1.2 * noise, 0.5 * on),
                       min_flight_s=max(0.045, 1.5 / fps), min_contact_s=max(0.03, 1.5 / fps),
                       min_peak_px=2.0 * on)
@@ -225,6 +232,31 @@ def _edge_time(times: np.ndarray, k: int) -> float:
     return float(times[k - 1] + times[k]) / 2.0
 
 
+def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool) -> float | None:
+    """Instant (s) where the foot's lowest point crosses the floor at one end of a flight,
+    extrapolated from the first (take-off, ``rising``) or last (landing) samples that are
+    clearly airborne (height > ``lo`` px, where no shadow or blur merges with the floor).
+
+    The foot leaves and meets the floor at nearly constant speed over a few frames, so a
+    straight line through the nearest clear samples (at most EDGE_SAMPLES, all within the
+    lower part of the flight) solved for height 0 places the edge between frames.
+    """
+    idx = np.flatnonzero(np.isfinite(h) & (h > lo))
+    if len(idx) < 2:
+        return None
+    idx = idx[:EDGE_SAMPLES] if rising else idx[-EDGE_SAMPLES:]
+    if idx[-1] - idx[0] > 2 * EDGE_SAMPLES:  # not consecutive enough: no clean edge
+        return None
+    tt, hh = t[idx], h[idx]
+    slope, icpt = np.polyfit(tt - tt[0], hh, 1)
+    if (slope <= 0) if rising else (slope >= 0):
+        return None
+    return float(tt[0] - icpt / slope)
+
+
+EDGE_SAMPLES = 3  # clear samples a flight edge is extrapolated from
+
+
 def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresholds,
                    noise: float, fixed_a: float | None = None
                    ) -> tuple[float | None, float | None, float, float]:
@@ -234,29 +266,23 @@ def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresho
     """
     hh = h[s:e]
     tt = times[s:e]
-    good = np.isfinite(hh)
-    if good.sum() < 5:
+    if np.isfinite(hh).sum() < 3:
         return None, None, 0.6, 0.6
-    peak = float(np.nanmax(hh))
-    lo = max(2.0 * th.on_px, 0.15 * peak)
-    # the top of a flight can be cut flat where the foot leaves the region: fit below it
-    use = good & (hh > lo) & (hh < 0.85 * peak + 0.15 * lo) if peak > 4 * lo else good & (hh > lo)
-    fit = _fit_roots(tt[use], hh[use], noise, fixed_a) if use.sum() >= 5 else None
-    if fit is None:
-        return None, None, 0.6, 0.6
-    r1, r2, rms = fit
-    quality = math.exp(-rms / max(3.0 * noise, 1.0))
+    lo = 2.0 * th.on_px
     dt = float(np.median(np.diff(times)))
     out: list[float | None] = [None, None]
     confs = [0.6, 0.6]
-    for j, (root, k) in enumerate(((r1, s), (r2, e))):
+    for j, k in enumerate((s, e)):
         if k <= 0 or k >= len(times):
             continue
-        thr_t = _edge_time(times, k)
-        off = abs(root - thr_t) / dt
-        if off <= 4.0:
+        root = _edge_root(tt, hh, lo, rising=j == 0)
+        if root is None:
+            confs[j] = 0.3
+            continue
+        off = abs(root - _edge_time(times, k)) / dt
+        if off <= 2.5:
             out[j] = root
-            confs[j] = float(np.clip(quality * math.exp(-max(0.0, off - 1.0) / 2.0), 0.05, 1.0))
+            confs[j] = float(np.clip(math.exp(-max(0.0, off - 1.0) / 1.5), 0.05, 1.0))
         else:
             confs[j] = 0.3
     return out[0], out[1], confs[0], confs[1]
@@ -341,8 +367,19 @@ def flight_score(sig: FootSignal, fps: float) -> float:
             peak = float(np.nanmax(sig.height[s:e]))
             r2 = _r2(sig.times, sig.height, s, e)
             shape = 0.5 if r2 is None else r2 ** 2
-            score += shape * min(1.0, peak / (10.0 * th.on_px))
-    return score + 0.1 * float(np.isfinite(sig.height).mean())
+            seen = float(np.isfinite(sig.height[s:e]).mean())  # a foot followed all along
+            score += shape * min(1.0, peak / (10.0 * th.on_px)) * seen * seen
+    score += 0.1 * float(np.isfinite(sig.height).mean())
+    return score * (0.1 if _floor_at_region_bottom(sig) else 1.0)
+
+
+def _floor_at_region_bottom(sig: FootSignal) -> bool:
+    """Whether the contact level is the bottom edge of the foot region: the foot reaches
+    out of the region there (the region's floor guess was too high), no real floor."""
+    if len(sig.rois) == 0:
+        return False
+    y, h = float(sig.rois[0, 1]), float(sig.rois[0, 3])
+    return sig.floor_y > y + h - max(3.0, 0.015 * h)
 
 
 def pick_signal(signals: list[FootSignal], fps: float) -> FootSignal:

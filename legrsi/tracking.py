@@ -52,7 +52,7 @@ class _Model:
     gain_idx: np.ndarray    # flat indices of stable background pixels (flicker gain)
     thr: float              # grey-level difference that counts as foreground
     thr_map: np.ndarray     # (h, w) per-pixel threshold: thr + share of background gradient
-    min_row_px: int         # pixels a row of the foot blob needs
+    tip_cols: int           # columns that must reach the foot's lowest row
     min_area: int           # pixels a blob needs to be considered
     stab_ref: np.ndarray | None
     stab_mask: np.ndarray | None
@@ -182,9 +182,12 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     stab_ref, stab_mask, stab_scale = _per_preview(prev, "stab", _stab_setup)
     gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    thr_map = (thr + 1.5 * np.hypot(gx, gy)).astype(np.float32)
+    # thin bright or dark lines (floor markings, tile joints) blur and sharpen from frame to
+    # frame with compression: the centre of a line gets the threshold of its flanks
+    grad = cv2.dilate(np.hypot(gx, gy).astype(np.float32), np.ones((3, 3), np.uint8))
+    thr_map = (thr + 1.5 * grad).astype(np.float32)
     foot_px = loc.foot_len * scale
-    model = _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, int(0.04 * foot_px)),
+    model = _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, round(0.012 * foot_px)),
                    max(6, int(0.03 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
     return model
 
@@ -230,24 +233,20 @@ def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
     mask = mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN]
     diff = diff[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]]
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
-    # labels without OpenCV's stats (those cost ~6x the labelling); areas by counting
-    n, labels = cv2.connectedComponents(joined, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     if n <= 1:
         return math.nan, math.nan, 0.0
-    areas = np.bincount(labels.ravel(), minlength=n)[1:]
-    lab = int(np.argmax(areas)) + 1  # the athlete's leg and foot: the biggest blob
-    if areas[lab - 1] < model.min_area:
+    lab = _foot_label(stats[1:], model.min_area)
+    if lab < 0:
         return math.nan, math.nan, 0.0
     own = labels == lab
     _, top, _, height = cv2.boundingRect(own.view(np.uint8))
     bot = top + height
     blob = own[top:bot] & (mask[top:bot] > 0)
-    counts = _row_counts(blob.view(np.uint8), 1)
-    rows = np.flatnonzero(counts >= model.min_row_px)
-    if len(rows) == 0:
+    bottom = _tip_row(blob, model.tip_cols)
+    if bottom < 0:
         return math.nan, math.nan, 0.0
-    bottom = int(rows[-1])
-    edge = _half_max_edge(diff[top:bot], blob, bottom)
+    edge = _half_max_edge(diff[top:], blob, bottom)
     lo = max(0, bottom - 3)
     cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0)) + x0
     foot_x = float(cols.mean()) if len(cols) else math.nan
@@ -256,21 +255,49 @@ def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
     return y0 + top + edge, foot_x, contrast
 
 
+def _foot_label(stats: np.ndarray, min_area: int) -> int:
+    """Label of the stance foot among blobs (rows of OpenCV stats x, y, w, h, area): the
+    lowest-reaching of the big ones (a white sock on a white wall can cut the shoe off the
+    leg: the biggest blob is then the leg or the free foot). Thin flat strips (a floor
+    line, a shadow) are not a foot. -1 if none."""
+    area = stats[:, 4]
+    big = (area >= max(min_area, BLOB_SHARE * area.max())) & (stats[:, 3] >= 0.25 * stats[:, 2])
+    if not big.any():
+        return -1
+    idx = np.flatnonzero(big)
+    bottom = stats[idx, 1] + stats[idx, 3]
+    return int(idx[np.argmax(bottom)]) + 1
+
+
+BLOB_SHARE = 0.2  # blobs smaller than this share of the biggest are not the foot
+
+
+def _tip_row(blob: np.ndarray, k: int) -> int:
+    """Row of the foot's lowest point: the k-th lowest column bottom of the blob (a pointed
+    toe in flight is as low as its tip; single stray columns do not count). -1 if empty."""
+    has = blob.any(axis=0)
+    if not has.any():
+        return -1
+    last = blob.shape[0] - 1 - np.argmax(blob[::-1, has], axis=0)
+    if len(last) <= k:
+        return int(last.min())
+    return int(np.partition(last, len(last) - k)[len(last) - k])
+
+
 def _half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
-    """Sub-pixel lower edge of the blob: where the mean difference over the blob's bottom
-    columns falls to half of its level inside the foot (blur is symmetric about the true edge;
-    a contact shadow is weaker than the shoe and falls below half)."""
-    cols = blob[max(0, bottom - 2): bottom + 1].any(axis=0)
+    """Sub-pixel lower edge of the blob: where the mean difference over the columns that
+    reach the bottom row falls to half of its level just inside the foot (blur is symmetric
+    about the true edge; a contact shadow is weaker than the shoe and falls below half)."""
+    cols = blob[bottom]
     if not cols.any():
         return bottom + 0.5
-    lo = max(0, bottom - 10)
+    lo = max(0, bottom - 8)
     hi = min(diff.shape[0], bottom + 4)
     prof = diff[lo:hi][:, cols].mean(axis=1)
-    inside = prof[: max(1, bottom - 3 - lo)]
-    level = _median1(inside) if len(inside) else float(prof.max())
+    inside = prof[: max(1, bottom - 2 - lo)]
+    level = _median1(inside)
     half = 0.5 * level
     k = bottom - lo
-    # walk up from the bottom row to the last row at or above half level
     while k > 0 and prof[k] < half:
         k -= 1
     while k + 1 < len(prof) and prof[k + 1] >= half:
@@ -438,6 +465,8 @@ def _to_signal(model: _Model, times: np.ndarray, bottoms: np.ndarray, xs: np.nda
         raise NoMovementError("no foot found near the floor (is the athlete's foot in frame?)")
     floor, noise = contact_level(bottoms[seen])
     s = model.scale
+    # far below the floor: something else in the region (a line on the floor), not the foot
+    seen &= bottoms <= floor + max(3.0, 4.0 * noise)
     height = np.where(seen, np.clip(floor - bottoms, 0.0, None) / s, np.nan)
     conf = np.clip(contrasts / 3.0, 0.0, 1.0)
     roi = model.roi
@@ -452,18 +481,34 @@ def _to_signal(model: _Model, times: np.ndarray, bottoms: np.ndarray, xs: np.nda
 
 
 def contact_level(bottoms: np.ndarray) -> tuple[float, float]:
-    """Floor row (analysis px) = level the foot bottom returns to in contact; and its jitter.
+    """Floor row (analysis px) = level the foot bottom rests at in contact; and its jitter.
 
-    ``bottoms``: bottom rows of the leg run in frames where a foot was seen.
+    ``bottoms``: bottom rows of the foot in frames where a foot was seen, in time order.
+    Contacts are where the bottom stays put for several frames; of the levels it rests at
+    often (at least REST_SHARE of the most frequent), the floor is the lowest in the picture
+    (the free foot or a knee may hover higher; stray low detections are rare).
     """
-    hi = float(np.percentile(bottoms, 97))
-    near = bottoms[bottoms >= hi - 6.0]
-    hist, edges = np.histogram(near, bins=max(4, int(math.ceil(near.max() - near.min())) * 2 + 1))
-    mode = float(edges[np.argmax(hist)] + (edges[1] - edges[0]) / 2)
-    close = bottoms[np.abs(bottoms - mode) <= 3.0]
-    level = float(np.median(close)) if len(close) else mode
-    jitter = float(1.4826 * np.median(np.abs(close - np.median(close)))) if len(close) else 0.5
+    b = np.asarray(bottoms, float)
+    rest = b
+    if len(b) >= 5:
+        still = (np.abs(np.diff(b[:-1])) <= 1.0) & (np.abs(np.diff(b[1:])) <= 1.0)
+        if still.sum() >= 10:
+            rest = b[1:-1][still]
+    lo, hi = float(rest.min()), float(rest.max())
+    edges = np.arange(lo - 1.0, hi + 2.0, 1.0)
+    hist, _ = np.histogram(rest, bins=edges)
+    hist = np.convolve(hist, [1.0, 1.0, 1.0], mode="same")  # 3-px bins, centred
+    ok = np.flatnonzero(hist >= REST_SHARE * hist.max())
+    centre = float(edges[ok[-1]] + 0.5)
+    close = rest[np.abs(rest - centre) <= 2.0]
+    if len(close) == 0:
+        close = rest
+    level = float(np.median(close))
+    jitter = float(1.4826 * np.median(np.abs(close - level)))
     return level, max(0.25, jitter)
+
+
+REST_SHARE = 0.3  # a resting level needs this share of the most frequent one
 
 
 def _strictly_increasing(t: np.ndarray) -> np.ndarray:
