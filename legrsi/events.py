@@ -125,6 +125,13 @@ def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int) -> float | None:
     if ok.sum() <= 5:
         return None
     t, h = t[ok], h[ok]
+    peak = float(np.percentile(h, 90))  # robust to a stray spike above a flat top
+    if peak > 0 and np.mean(np.abs(h - peak) <= 0.03 * peak) > 0.25:
+        # flat top: the foot's outline was cut off up there (it left the region or met a
+        # wrongly modelled background); judge the shape by the flanks
+        low = h < 0.9 * peak
+        if low.sum() > 5:
+            t, h = t[low], h[low]
     a, b, c = np.polyfit(t - t[0], h, 2)
     var = float(np.var(h))
     if a >= 0 or var <= 0:

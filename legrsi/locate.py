@@ -186,34 +186,54 @@ def _normalised(frames: np.ndarray) -> np.ndarray:
 def background(crops: np.ndarray, sigma: float) -> np.ndarray:
     """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32.
 
-    A pixel that takes two clearly different values across the preview, even if one of them
-    only rarely (a foot that stands there most of the time and is gone in flight), gets the
-    value that matches the never-covered pixels of the same row, so the background stays
-    right where the athlete stands most of the time.
+    A pixel that takes clearly different values across the preview (the foot or leg pass
+    or stand there) gets the steady value (one held in at least MODE_SHARE of the frames)
+    that best matches the never-covered pixels of its row, even if the foot stands there
+    most of the time; a pixel without a steady value gets its row's empty look.
     """
     f = _normalised(crops)
     s = sort0(f)  # per-pixel order statistics from one sort (same values as np.percentile)
     lo, hi, med = percentile_sorted(s, 3), percentile_sorted(s, 97), median_sorted(s)
-    del s
-    c_lo, c_hi = lo.copy(), hi.copy()
-    n_lo = np.zeros(lo.shape)
-    for _ in range(4):  # two-means per pixel, vectorised
-        split = (c_lo + c_hi) / 2
-        below = f <= split
-        n_lo = below.sum(axis=0)
-        n_hi = len(f) - n_lo
-        c_lo = np.where(n_lo > 0, _masked_sum(f, below) / np.maximum(n_lo, 1), c_lo)
-        c_hi = np.where(n_hi > 0, _masked_sum(f, ~below) / np.maximum(n_hi, 1), c_hi)
     thr = max(10.0, 4.0 * sigma)
     stable = (hi - lo) < thr
     ref = _row_reference(med, stable)
-    d_lo = np.abs(c_lo - ref)
-    d_hi = np.abs(c_hi - ref)
-    best = np.where(d_lo <= d_hi, c_lo, c_hi)
-    # a pixel whose values never look like the empty scene of its row was always covered:
-    # its background is the row's empty look
-    matched = np.minimum(d_lo, d_hi) < thr
-    return np.where(stable, med, np.where(matched, best, ref)).astype(np.float32)
+    tol = max(6.0, 3.0 * sigma)
+    n = len(s)
+    m = max(3, round(MODE_SHARE * n))
+    if n >= m + 1:
+        # steady values: middles of windows of m sorted values spanning <= tol grey levels
+        spread = s[m - 1:] - s[: n - m + 1]
+        mid = s[m // 2: m // 2 + n - m + 1]
+        dist = np.where(spread <= tol, np.abs(mid - ref), np.inf)
+        k = np.argmin(dist, axis=0)
+        best = np.take_along_axis(mid, k[None], axis=0)[0]
+        near = np.take_along_axis(dist, k[None], axis=0)[0] < 3.0 * thr
+        del spread, mid, dist
+    else:
+        best, near = med, np.ones(med.shape, bool)
+    del s
+    bg = np.where(stable, med, np.where(near, best, ref)).astype(np.float32)
+    return _trimmed(f, bg, tol)
+
+
+MODE_SHARE = 0.12  # share of preview frames a steady background value must be held in
+
+
+def _take(s: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per-pixel k-th value of a per-pixel sorted stack (n, h, w), k clipped to 0..n-1."""
+    k = np.clip(k, 0, len(s) - 1).astype(np.intp)
+    return np.take_along_axis(s, k[None], axis=0)[0]
+
+
+def _trimmed(f: np.ndarray, bg: np.ndarray, tol: float, rounds: int = 2) -> np.ndarray:
+    """Mean of each pixel's values within ``tol`` grey levels of its background estimate,
+    repeated: a cluster mean is pulled by foot colours near the background's; this is not
+    (no ghost of the foot where it passes often)."""
+    for _ in range(rounds):
+        near = np.abs(f - bg) < tol
+        n = near.sum(axis=0)
+        bg = np.where(n >= 3, _masked_sum(f, near) / np.maximum(n, 1), bg).astype(np.float32)
+    return bg
 
 
 def _masked_sum(f: np.ndarray, mask: np.ndarray, rows: int = 32) -> np.ndarray:

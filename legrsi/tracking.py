@@ -180,16 +180,54 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
     thr = max(7.0, 4.0 * noise_sigma(_normalised(crops)))
     stab_ref, stab_mask, stab_scale = _per_preview(prev, "stab", _stab_setup)
+    foot_px = loc.foot_len * scale
+    model = _Model(roi, scale, size, bg, gain_idx, thr, _thr_map(bg, thr),
+                   max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
+                   stab_ref, stab_mask, stab_scale)
+    _refine_background(model, crops)
+    return model
+
+
+def _thr_map(bg: np.ndarray, thr: float) -> np.ndarray:
+    """Per-pixel foreground threshold (grey levels): noise plus a share of the background's
+    local gradient (edges flicker under compression)."""
     gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     # thin bright or dark lines (floor markings, tile joints) blur and sharpen from frame to
     # frame with compression: the centre of a line gets the threshold of its flanks
     grad = cv2.dilate(np.hypot(gx, gy).astype(np.float32), np.ones((3, 3), np.uint8))
-    thr_map = (thr + 1.5 * grad).astype(np.float32)
-    foot_px = loc.foot_len * scale
-    model = _Model(roi, scale, size, bg, gain_idx, thr, thr_map, max(2, round(0.012 * foot_px)),
-                   max(6, int(0.03 * foot_px * foot_px)), stab_ref, stab_mask, stab_scale)
-    return model
+    return (thr + 1.5 * grad).astype(np.float32)
+
+
+def _refine_background(model: _Model, crops: np.ndarray) -> None:
+    """Second look at the background, in place: per pixel the median of the preview crops
+    in which the foot found with the first background does not cover it.
+
+    The first background can keep a faint ghost of the foot where it passes often; the
+    ghost joins the foot's blob and holds its bottom edge (a flat top in flight). Pixels the
+    foot covers in too many preview frames keep the first estimate.
+    """
+    n = len(crops)
+    norm = _normalised(crops)
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    for i, crop in enumerate(crops):
+        seg = _segment(model, crop)
+        if seg is None:
+            continue
+        _, mask, own, x0, y0 = seg
+        cover = cv2.dilate(own.view(np.uint8), grow) > 0
+        norm[i, y0: y0 + own.shape[0], x0: x0 + own.shape[1]][cover] = np.nan
+    free = np.isfinite(norm).sum(axis=0)
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(norm, axis=0)
+    bg = np.where(free >= max(5, REFINE_FREE_SHARE * n), med, model.bg).astype(np.float32)
+    model.bg = bg
+    model.thr_map = _thr_map(bg, model.thr)
+    model.work = None
+    del norm
+
+
+REFINE_FREE_SHARE = 0.25  # preview frames a pixel must be free of the foot in to be re-estimated
 
 
 def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
@@ -206,10 +244,37 @@ def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, floa
 def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
     """Lowest row of the foot blob (analysis px, NaN if none), foot x (analysis px), contrast.
 
+    The foot's lowest point is the k-th lowest column bottom of the stance-foot blob (see
+    :func:`_segment`), refined to sub-pixel where the difference falls to half its level
+    just inside the foot.
+    """
+    seg = _segment(model, crop)
+    if seg is None:
+        return math.nan, math.nan, 0.0
+    diff, mask, own, x0, y0 = seg
+    _, top, _, height = cv2.boundingRect(own.view(np.uint8))
+    bot = top + height
+    blob = own[top:bot] & (mask[top:bot] > 0)
+    bottom = _tip_row(blob, model.tip_cols)
+    if bottom < 0:
+        return math.nan, math.nan, 0.0
+    edge = _half_max_edge(diff[top:], blob, bottom)
+    lo = max(0, bottom - 3)
+    cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0)) + x0
+    foot_x = float(cols.mean()) if len(cols) else math.nan
+    sel = blob[lo: bottom + 1]
+    contrast = float(diff[top + lo: top + bottom + 1][sel].mean() / model.thr)
+    return y0 + top + edge, foot_x, contrast
+
+
+def _segment(model: _Model, crop: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None:
+    """Foreground of a crop and its stance-foot blob: (diff, mask, blob, x0, y0) cut to the
+    foreground's bounding box whose corner is (x0, y0) in the crop; None if no foot.
+
     Foreground = differs from the background by more than the noise threshold plus a share
     of the background's local gradient (edges flicker under compression). The foot blob is
-    the lowest of the big connected blobs; its bottom edge is refined to sub-pixel from the
-    fraction of the foot's width present in its last row.
+    the lowest of the big connected blobs (:func:`_foot_label`).
     """
     # (buffers reused, OpenCV ops: same values as the plain numpy expressions noted)
     work = model.work = model.work or _Work(model)
@@ -228,31 +293,18 @@ def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:
     # closing reaches (even corner: same labels as on the whole crop)
     x, y, w, h = cv2.boundingRect(mask)
     if w == 0:
-        return math.nan, math.nan, 0.0
+        return None
     x0, y0 = max(0, x - _MARGIN) & ~1, max(0, y - _MARGIN) & ~1
     mask = mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN]
     diff = diff[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]]
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     if n <= 1:
-        return math.nan, math.nan, 0.0
+        return None
     lab = _foot_label(stats[1:], model.min_area)
     if lab < 0:
-        return math.nan, math.nan, 0.0
-    own = labels == lab
-    _, top, _, height = cv2.boundingRect(own.view(np.uint8))
-    bot = top + height
-    blob = own[top:bot] & (mask[top:bot] > 0)
-    bottom = _tip_row(blob, model.tip_cols)
-    if bottom < 0:
-        return math.nan, math.nan, 0.0
-    edge = _half_max_edge(diff[top:], blob, bottom)
-    lo = max(0, bottom - 3)
-    cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0)) + x0
-    foot_x = float(cols.mean()) if len(cols) else math.nan
-    sel = blob[lo: bottom + 1]
-    contrast = float(diff[top + lo: top + bottom + 1][sel].mean() / model.thr)
-    return y0 + top + edge, foot_x, contrast
+        return None
+    return diff, mask, labels == lab, x0, y0
 
 
 def _foot_label(stats: np.ndarray, min_area: int) -> int:
