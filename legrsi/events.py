@@ -239,14 +239,15 @@ def _edge_time(times: np.ndarray, k: int) -> float:
     return float(times[k - 1] + times[k]) / 2.0
 
 
-def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool) -> float | None:
+def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
+               curv: float = 0.0) -> float | None:
     """Instant (s) where the foot's lowest point crosses the floor at one end of a flight,
     extrapolated from the first (take-off, ``rising``) or last (landing) samples that are
     clearly airborne (height > ``lo`` px, where no shadow or blur merges with the floor).
 
-    The foot leaves and meets the floor at nearly constant speed over a few frames, so a
-    straight line through the nearest clear samples (at most EDGE_SAMPLES, all within the
-    lower part of the flight) solved for height 0 places the edge between frames.
+    Over the few frames next to the floor the foot moves as h = curv t^2 + b t + c with the
+    flight's curvature ``curv`` (px/s^2, <= 0; 0 for a straight line); b and c are fitted
+    to the nearest clear samples (at most EDGE_SAMPLES) and solved for height 0.
     """
     idx = np.flatnonzero(np.isfinite(h) & (h > lo))
     if len(idx) < 2:
@@ -254,14 +255,40 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool) -> float |
     idx = idx[:EDGE_SAMPLES] if rising else idx[-EDGE_SAMPLES:]
     if idx[-1] - idx[0] > 2 * EDGE_SAMPLES:  # not consecutive enough: no clean edge
         return None
-    tt, hh = t[idx], h[idx]
-    slope, icpt = np.polyfit(tt - tt[0], hh, 1)
-    if (slope <= 0) if rising else (slope >= 0):
+    t0 = float(t[idx[0]] if rising else t[idx[-1]])
+    tt, hh = t[idx] - t0, h[idx]
+    b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
+    if (b <= 0) if rising else (b >= 0):
         return None
-    return float(tt[0] - icpt / slope)
+    if curv == 0.0:
+        return t0 - c / b
+    disc = b * b - 4 * curv * c
+    if disc < 0:
+        return t0 - c / b
+    r = math.sqrt(disc)
+    roots = sorted(((-b + r) / (2 * curv), (-b - r) / (2 * curv)))
+    # the crossing on this edge's side of the samples: before them rising, after falling
+    return t0 + (roots[0] if rising else roots[1])
 
 
 EDGE_SAMPLES = 3  # clear samples a flight edge is extrapolated from
+
+
+def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> float:
+    """Curvature a (px/s^2) of a downward parabola through a flight's clear samples (a flat
+    top, where the outline was cut off, left out); 0 when no sound fit."""
+    ok = np.isfinite(h) & (h > lo)
+    if ok.sum() < 6:
+        return 0.0
+    tt, hh = t[ok], h[ok]
+    peak = float(np.percentile(hh, 90))
+    flat = np.abs(hh - peak) <= 0.03 * peak
+    if flat.mean() > 0.25 and (~flat).sum() >= 6:
+        tt, hh = tt[~flat], hh[~flat]
+    fit = _robust_quad(tt - tt[0], hh, noise)
+    if fit is None or fit[0] >= 0:
+        return 0.0
+    return fit[0]
 
 
 def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresholds,
@@ -276,13 +303,14 @@ def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresho
     if np.isfinite(hh).sum() < 3:
         return None, None, 0.6, 0.6
     lo = 2.0 * th.on_px
+    curv = _flight_curvature(tt, hh, lo, noise)
     dt = float(np.median(np.diff(times)))
     out: list[float | None] = [None, None]
     confs = [0.6, 0.6]
     for j, k in enumerate((s, e)):
         if k <= 0 or k >= len(times):
             continue
-        root = _edge_root(tt, hh, lo, rising=j == 0)
+        root = _edge_root(tt, hh, lo, rising=j == 0, curv=curv)
         if root is None:
             confs[j] = 0.3
             continue
