@@ -92,11 +92,15 @@ def fill_unknown(state: np.ndarray) -> np.ndarray:
     return out
 
 
+MAX_FLIGHT_S = 1.2  # s: longer than any jump from the floor (a 1 m vertical jump flies 0.9 s)
+
+
 def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
     """Remove flights that are too short or too low and contacts that are too short."""
     out = state.copy()
     for v, s, e in _runs(out):
-        if v == AIR and s > 0 and out[s - 1] == CONTACT and not ballistic(times, height, s, e):
+        if v == AIR and s > 0 and out[s - 1] == CONTACT and (
+                not ballistic(times, height, s, e) or _duration(times, s, e) > MAX_FLIGHT_S):
             out[s:e] = UNKNOWN
     for _ in range(3):
         changed = False
@@ -126,11 +130,13 @@ def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int) -> float | None:
         return None
     t, h = t[ok], h[ok]
     peak = float(np.percentile(h, 90))  # robust to a stray spike above a flat top
-    if peak > 0 and np.mean(np.abs(h - peak) <= 0.03 * peak) > 0.25:
+    flat = np.abs(h - peak) <= 0.03 * peak
+    if peak > 0 and flat.mean() > 0.25:
         # flat top: the foot's outline was cut off up there (it left the region or met a
-        # wrongly modelled background); judge the shape by the flanks
+        # wrongly modelled background); judge the shape by the flanks, if it comes back down
         low = h < 0.9 * peak
-        if low.sum() > 5:
+        first, last = np.flatnonzero(flat)[[0, -1]]
+        if low[:first].sum() >= 2 and low[last:].sum() >= 2 and low.sum() > 5:
             t, h = t[low], h[low]
     a, b, c = np.polyfit(t - t[0], h, 2)
     var = float(np.var(h))
