@@ -15,25 +15,8 @@ import time
 from pathlib import Path
 
 from legrsi import analyze_video
-from legrsi.synth import SynthSpec, render_clip
-from legrsi.truthcheck import score, table
-
-CASES: dict[str, tuple[SynthSpec, float | None]] = {
-    "hops_240fps_720p": (SynthSpec(n_hops=5, fps=240, width=1280, height=720, seed=11), None),
-    "hops_120fps_720p": (SynthSpec(n_hops=5, fps=120, width=1280, height=720, seed=12), None),
-    "hops_240fps_1080p": (SynthSpec(n_hops=3, fps=240, width=1920, height=1080, seed=13), None),
-    "slowmo_export_30fps": (SynthSpec(n_hops=4, fps=240, container_fps=30, width=960,
-                                      height=540, seed=14), 240.0),
-    "handheld_shake": (SynthSpec(n_hops=4, fps=240, width=960, height=540, shake_px=3.0,
-                                 seed=15), None),
-    "dim_hevc": (SynthSpec(n_hops=4, fps=240, width=960, height=540, codec="hevc", dim=0.35,
-                           noise=4.0, seed=16), None),
-    "flicker_100hz": (SynthSpec(n_hops=4, fps=240, width=960, height=540, flicker_hz=100,
-                                flicker_amp=0.15, seed=17), None),
-    "single_jump": (SynthSpec(movement="single", fps=240, width=960, height=540, seed=18),
-                    None),
-    "drop_jump": (SynthSpec(movement="drop", fps=240, width=960, height=540, seed=19), None),
-}
+from legrsi.synth import render_clip
+from legrsi.truthcheck import CASES, score, table
 
 
 def main() -> int:

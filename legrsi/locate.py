@@ -111,6 +111,9 @@ def _bottoms(fg: np.ndarray) -> np.ndarray:
     return np.array(out, float).reshape(-1, 4)
 
 
+LOWEST_SHARE = 0.25  # support (share of the best cluster's) the lowest floor cluster needs
+
+
 def _floor_candidates(pts: np.ndarray, h: int, k: int) -> list[float]:
     """Rows where blob bottoms cluster (feet resting on a floor), most supported first;
     clusters with less than a fifth of the best one's support are dropped."""
@@ -119,6 +122,10 @@ def _floor_candidates(pts: np.ndarray, h: int, k: int) -> list[float]:
     hist, _ = np.histogram(pts[:, 0], bins=bins, weights=np.sqrt(pts[:, 3]))
     hist = np.convolve(hist, [0.5, 1.0, 0.5], mode="same")
     found: list[float] = []
+    # the floor is the lowest row where feet rest: the lowest well-supported cluster first
+    strong = np.flatnonzero(hist >= LOWEST_SHARE * hist.max())
+    if len(strong) and k > 1:
+        found.append(float(bins[strong[-1]] + bin_px / 2))
     for i in np.argsort(hist)[::-1]:
         if hist[i] <= 0.2 * hist.max() or len(found) >= k:
             break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -218,7 +219,8 @@ def _refine_background(model: _Model, crops: np.ndarray) -> None:
         cover = cv2.dilate(own.view(np.uint8), grow) > 0
         norm[i, y0: y0 + own.shape[0], x0: x0 + own.shape[1]][cover] = np.nan
     free = np.isfinite(norm).sum(axis=0)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # all-NaN pixels (always covered) keep the first guess
+        warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(norm, axis=0)
     bg = np.where(free >= max(5, REFINE_FREE_SHARE * n), med, model.bg).astype(np.float32)
     model.bg = bg

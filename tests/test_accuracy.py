@@ -49,14 +49,13 @@ def test_hops_regression_bound(analysed) -> None:
     truth, a = analysed["hops_left_240fps"]
     s = score("hops_left", truth, a)
     assert s.missed == 0 and s.extra == 0
-    assert s.max_frame_error <= 3
+    assert s.max_frame_error <= 1
     d = [abs(x) for x in s.duration_errors_frames]
-    assert sum(d) / len(d) < 2.5
+    assert sum(d) / len(d) < 1.0
 
 
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=r)) for n, r in [
-        ("hops_left_240fps", "events within 3 frames; 64 % of durations within one frame"),
         ("hops_right_240fps", "100 Hz flicker: spurious flights"),
         ("drop_jump_120fps", "drop landing/rebound not found"),
         ("slowmo_export_30fps", "hand-held shake: edges up to 5 frames off"),
@@ -64,4 +63,55 @@ def test_hops_regression_bound(analysed) -> None:
 def test_accuracy_bar(analysed, name: str) -> None:
     truth, a = analysed[name]
     s = score(name, truth, a)
+    assert s.passes(), s
+
+
+# --- the clip set, rendered with legrsi.synth (truthcheck.CASES) -------------------
+
+# Cases the detector does not pass yet, with what goes wrong (benchmarks/accuracy.py prints
+# the table). Strict: a case that starts passing fails here until its mark is removed.
+GENERATED_XFAIL = {
+    "slowmo_export_30fps": "a ghost of the standing foot in the background holds the foot's "
+                           "outline in flight; edges up to 9 frames off",
+    "handheld_shake": "shake-compensated crops still leave background edges in the foot "
+                      "region: missed and extra flights",
+    "dim_hevc": "a dark shoe on the dark skirting: the outline ends above the floor",
+    "flicker_100hz": "the candidate floor lines miss the real floor (blob bottoms rest on "
+                     "the skirting line)",
+    "single_jump": "a mostly still athlete: the foot size and floor line from the preview "
+                   "are off, edges ~11 frames off",
+    "drop_jump": "the landing from the box and the rebound are not found",
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from legrsi.synth import render_clip
+    from legrsi.truthcheck import CASES
+
+    folder = tmp_path_factory.mktemp("accuracy")
+    cache: dict = {}
+
+    def get(name: str):  # rendered and analysed on first use
+        if name not in cache:
+            spec, fps = CASES[name]
+            truth = render_clip(spec, folder / f"{name}.mp4")
+            a = analyze_video(folder / f"{name}.mp4", leg=",".join(truth.legs),
+                              capture_fps=fps)
+            cache[name] = score(name, truth, a)
+        return cache[name]
+
+    return {"get": get}
+
+
+def _generated_params() -> list:
+    from legrsi.truthcheck import CASES
+
+    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=GENERATED_XFAIL[n]))
+            if n in GENERATED_XFAIL else n for n in CASES]
+
+
+@pytest.mark.parametrize("name", _generated_params())
+def test_accuracy_bar_generated(rendered, name: str) -> None:
+    s = rendered["get"](name)
     assert s.passes(), s
