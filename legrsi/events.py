@@ -264,6 +264,13 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     t0 = float(t[idx[0]] if rising else t[idx[-1]])
     tt, hh = t[idx] - t0, h[idx]
     b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
+    if len(idx) >= 4:  # one outlying sample (the outline briefly merged or cut): drop it
+        resid = np.abs(hh - (curv * tt * tt + b * tt + c))
+        worst = int(np.argmax(resid))
+        if resid[worst] > EDGE_OUTLIER_PX:
+            keep = np.arange(len(idx)) != worst
+            tt, hh = tt[keep], hh[keep]
+            b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
     if (b <= 0) if rising else (b >= 0):
         return None
     if curv == 0.0:
@@ -277,7 +284,8 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     return t0 + (roots[0] if rising else roots[1])
 
 
-EDGE_SAMPLES = 3  # clear samples a flight edge is extrapolated from
+EDGE_SAMPLES = 4  # clear samples a flight edge is extrapolated from
+EDGE_OUTLIER_PX = 2.0  # a sample this far from the edge's line is dropped
 
 
 def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> float:

@@ -348,8 +348,9 @@ def _half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
     lo = max(0, bottom - 8)
     hi = min(diff.shape[0], bottom + 4)
     prof = diff[lo:hi][:, cols].mean(axis=1)
-    inside = prof[: max(1, bottom - 2 - lo)]
-    level = _median1(inside)
+    # the level of the foot's own lowest rows (a dark outsole under a light upper differs
+    # less from the floor than the upper: half of the upper's level would cut it off)
+    level = float(prof[max(0, bottom - lo - 2): bottom - lo + 1].max())
     half = 0.5 * level
     k = bottom - lo
     while k > 0 and prof[k] < half:

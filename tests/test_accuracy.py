@@ -71,8 +71,6 @@ def test_accuracy_bar(analysed, name: str) -> None:
 # Cases the detector does not pass yet, with what goes wrong (benchmarks/accuracy.py prints
 # the table). Strict: a case that starts passing fails here until its mark is removed.
 GENERATED_XFAIL = {
-    "slowmo_export_30fps": "a ghost of the standing foot in the background holds the foot's "
-                           "outline in flight; edges up to 9 frames off",
     "handheld_shake": "shake-compensated crops still leave background edges in the foot "
                       "region: missed and extra flights",
     "dim_hevc": "a dark shoe on the dark skirting: the outline ends above the floor",
