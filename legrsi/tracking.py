@@ -130,21 +130,33 @@ def _stab_setup(prev: Preview) -> tuple[np.ndarray | None, np.ndarray | None, fl
     s = min(1.0, 256.0 / max(h, w))
     small = np.stack([cv2.resize(f, (max(8, round(w * s)), max(8, round(h * s))),
                                  interpolation=cv2.INTER_AREA) for f in frames]).astype(np.float32)
+    # the athlete's mask from blurred frames: with shake every sharp edge of the scene moves
+    # a little (a mask of raw differences would hide the very edges that show the shake);
+    # blurred, only the athlete's large changes remain
     ref = median0(small)
-    moving = percentile0(np.abs(small - ref), 90) > 10.0
+    soft = np.stack([cv2.GaussianBlur(f, (0, 0), 2.0) for f in small])
+    moving = percentile0(np.abs(soft - cv2.GaussianBlur(ref, (0, 0), 2.0)), 90) > 10.0
+    del soft
     moving = cv2.dilate(moving.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
-    win = cv2.createHanningWindow(ref.shape[::-1], cv2.CV_32F)
     shifts, responses = [], []
     for f in small:
-        f[moving] = ref[moving]
-        shift, response = cv2.phaseCorrelate(ref, f, win)
-        shifts.append(shift)
+        dx, dy, response = _match_shift(ref, moving, f)
+        shifts.append((dx, dy))
         responses.append(response)
     mag = np.hypot(*np.array(shifts).T) / (s * prev.scale)  # full-resolution pixels
-    reliable = float(np.median(responses)) > 0.25
+    reliable = float(np.median(responses)) > 0.5
     if len(mag) < 3 or moving.mean() > 0.6 or not reliable or float(np.median(mag)) < 0.75:
         return None, None, 1.0
+    prev.__dict__.setdefault("_shared", {})["stab_moves_raw"] = \
+        np.array(shifts) / (s * prev.scale)  # full-resolution px
     return ref, moving, s * prev.scale
+
+
+def _preview_shifts(prev: Preview) -> np.ndarray:
+    """Shake of each preview frame (full-resolution px, shape (n, 2)); zeros on a tripod."""
+    _per_preview(prev, "stab", _stab_setup)
+    raw = prev.__dict__.get("_shared", {}).get("stab_moves_raw")
+    return raw if raw is not None else np.zeros((len(prev.frames), 2))
 
 
 def _model_workers(prev: Preview, n: int) -> int:
@@ -166,8 +178,11 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> _Model:
     roi, scale, size = _grid(loc.roi, loc.foot_len)
     ps = prev.scale
     proi = Roi(int(roi.x * ps), int(roi.y * ps), max(2, int(roi.w * ps)), max(2, int(roi.h * ps)))
-    crops = np.stack([cv2.resize(f[proi.y: proi.y + proi.h, proi.x: proi.x + proi.w], size,
-                                 interpolation=cv2.INTER_LINEAR) for f in prev.frames])
+    # preview frames aligned like the frames will be (hand-held shake), else the background
+    # is a blur of the scene's edges
+    moves = _per_preview(prev, "stab_moves", _preview_shifts)
+    crops = np.stack([_crop(f, proi, size, (float(dx) * ps, float(dy) * ps))
+                      for f, (dx, dy) in zip(prev.frames, moves, strict=True)])
     sigma = _per_preview(prev, "sigma", lambda p: noise_sigma(p.frames)) \
         * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
     bg = background(crops, sigma)
@@ -233,14 +248,37 @@ REFINE_FREE_SHARE = 0.25  # preview frames a pixel must be free of the foot in t
 
 
 def _shift(model: _Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
-    assert model.stab_ref is not None
+    """Shake of a frame against the reference (full-resolution px; NaN when unsure)."""
+    assert model.stab_ref is not None and model.stab_mask is not None
     h, w = model.stab_ref.shape
     small = _shrink(img, (w, h)).astype(np.float32)
-    small[model.stab_mask] = model.stab_ref[model.stab_mask]
-    (dx, dy), response = cv2.phaseCorrelate(model.stab_ref, small, win)
-    if response < 0.15:
+    dx, dy, response = _match_shift(model.stab_ref, model.stab_mask, small)
+    if response < 0.5:
         return math.nan, math.nan
     return dx / model.stab_scale, dy / model.stab_scale
+
+
+STAB_SEARCH = 6  # px of the small picture searched around zero shift
+
+
+def _match_shift(ref: np.ndarray, moving: np.ndarray, img: np.ndarray
+                 ) -> tuple[float, float, float]:
+    """Shift (dx, dy) of ``img`` against ``ref`` (small-picture px, sub-pixel) and the match
+    score (normalised correlation), from the scene without the athlete (``moving``)."""
+    m = STAB_SEARCH
+    tmpl = ref[m:-m, m:-m]
+    keep = (~moving[m:-m, m:-m]).astype(np.float32)
+    r = cv2.matchTemplate(img, tmpl, cv2.TM_CCOEFF_NORMED, mask=keep)
+    r = np.nan_to_num(r, nan=-1.0, posinf=-1.0, neginf=-1.0)
+    _, best, _, (x, y) = cv2.minMaxLoc(r)
+
+    def vertex(a: float, b: float, c: float) -> float:  # parabola through three samples
+        den = a - 2 * b + c
+        return 0.0 if den >= 0 else float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+
+    fx = vertex(r[y, x - 1], r[y, x], r[y, x + 1]) if 0 < x < r.shape[1] - 1 else 0.0
+    fy = vertex(r[y - 1, x], r[y, x], r[y + 1, x]) if 0 < y < r.shape[0] - 1 else 0.0
+    return x + fx - m, y + fy - m, float(best)
 
 
 def _measure(model: _Model, crop: np.ndarray) -> tuple[float, float, float]:

@@ -71,8 +71,6 @@ def test_accuracy_bar(analysed, name: str) -> None:
 # Cases the detector does not pass yet, with what goes wrong (benchmarks/accuracy.py prints
 # the table). Strict: a case that starts passing fails here until its mark is removed.
 GENERATED_XFAIL = {
-    "handheld_shake": "shake-compensated crops still leave background edges in the foot "
-                      "region: missed and extra flights",
     "dim_hevc": "a dark shoe on the dark skirting: the outline ends above the floor",
     "flicker_100hz": "the candidate floor lines miss the real floor (blob bottoms rest on "
                      "the skirting line)",
