@@ -11,6 +11,7 @@ foot for the first pixels of rise).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,10 +42,43 @@ def thresholds(sig: FootSignal, fps: float) -> Thresholds:
     # rise, toe roll, the contact shadow): "clearly in the air" scales with the foot's size
     # (the region is ~3.5 foot lengths tall); edges are then extrapolated below this height
     size = float(sig.rois[0, 3]) if len(sig.rois) else 0.0
-    on = max(3.5 * noise, 1.5, CLEAR_SHARE * size)
+    on = max(3.5 * noise, 1.5, CLEAR_SHARE * size, _resting_spread(sig.height) + 2.0 * noise)
     return Thresholds(on_px=on, off_px=max(1.2 * noise, 0.5 * on),
                       min_flight_s=max(0.045, 1.5 / fps), min_contact_s=max(0.03, 1.5 / fps),
                       min_peak_px=2.0 * on)
+
+
+def _resting_spread(height: np.ndarray) -> float:
+    """How high (px) the foot's lowest point reads while it rests: 90th percentile of the
+    heights of still frames low in the clip's range (contacts at slightly different levels,
+    a heel that rises before take-off). 0 if there are too few."""
+    h = np.asarray(height, float)
+    if len(h) < 5 or not np.isfinite(h).any():
+        return 0.0
+    still = np.zeros(len(h), bool)
+    still[1:-1] = (np.abs(h[1:-1] - h[:-2]) <= 0.5) & (np.abs(h[2:] - h[1:-1]) <= 0.5)
+    top = float(np.nanpercentile(h, 95))
+    low = still & (h < 0.25 * top)
+    if low.sum() < 10:
+        return 0.0
+    return float(np.percentile(h[low], 90))
+
+
+def despike(height: np.ndarray, fps: float) -> np.ndarray:
+    """Heights (px) with blips of a frame or two removed: running median over ~20 ms
+    (5 frames at 240 fps, none at 30 fps; every flight lasts far longer). NaN-aware."""
+    k = max(1, int(round(DESPIKE_S * fps))) | 1
+    h = np.asarray(height, float)
+    if k == 1 or len(h) < k:
+        return h
+    pad = np.pad(h, k // 2, mode="edge")
+    win = np.lib.stride_tricks.sliding_window_view(pad, k)
+    with warnings.catch_warnings():  # windows without a foot stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(win, axis=1)
+
+
+DESPIKE_S = 0.02  # s: the running median's span
 
 
 def classify(height: np.ndarray, th: Thresholds) -> np.ndarray:
@@ -60,7 +94,7 @@ def classify(height: np.ndarray, th: Thresholds) -> np.ndarray:
         elif h <= th.off_px:
             cur = CONTACT
         elif cur == UNKNOWN:
-            cur = CONTACT if h < (th.on_px + th.off_px) / 2 else AIR
+            cur = CONTACT if h < th.on_px else AIR  # not clearly airborne: standing
         state[i] = cur
     return state
 
@@ -348,7 +382,8 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     if len(sig) < 2:
         raise LegrsiError("too few frames to detect contacts")
     th = thresholds(sig, fps)
-    state = clean(fill_unknown(classify(sig.height, th)), sig.height, sig.times, th)
+    h = despike(sig.height, fps)
+    state = clean(fill_unknown(classify(h, th)), h, sig.times, th)
     known = state[state != UNKNOWN]
     if len(known) == 0:
         raise LegrsiError("no foot seen near the floor")
@@ -406,7 +441,8 @@ def flight_score(sig: FootSignal, fps: float) -> float:
     plus a small bonus for frames where a foot is seen. Used to pick among foot regions."""
     try:
         th = thresholds(sig, fps)
-        state = clean(fill_unknown(classify(sig.height, th)), sig.height, sig.times, th)
+        h = despike(sig.height, fps)
+        state = clean(fill_unknown(classify(h, th)), h, sig.times, th)
     except LegrsiError:
         return 0.0
     score = 0.0
