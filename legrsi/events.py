@@ -126,15 +126,11 @@ def fill_unknown(state: np.ndarray) -> np.ndarray:
     return out
 
 
-MAX_FLIGHT_S = 1.2  # s: longer than any jump from the floor (a 1 m vertical jump flies 0.9 s)
-
-
 def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
     """Remove flights that are too short or too low and contacts that are too short."""
     out = state.copy()
     for v, s, e in _runs(out):
-        if v == AIR and s > 0 and out[s - 1] == CONTACT and (
-                not ballistic(times, height, s, e) or _duration(times, s, e) > MAX_FLIGHT_S):
+        if v == AIR and s > 0 and out[s - 1] == CONTACT and not ballistic(times, height, s, e):
             out[s:e] = UNKNOWN
     for _ in range(3):
         changed = False
@@ -172,6 +168,8 @@ def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int) -> float | None:
         first, last = np.flatnonzero(flat)[[0, -1]]
         if low[:first].sum() >= 2 and low[last:].sum() >= 2 and low.sum() > 5:
             t, h = t[low], h[low]
+        elif np.mean(np.abs(h - peak) <= 0.01 * peak + 0.5) > 0.4:
+            return 0.0  # up and then dead level, never down: something left in the region
     a, b, c = np.polyfit(t - t[0], h, 2)
     var = float(np.var(h))
     if a >= 0 or var <= 0:
@@ -186,6 +184,12 @@ def ballistic(times: np.ndarray, height: np.ndarray, s: int, e: int) -> bool:
     A plateau that never comes back down (something left in the region, a foot leaving
     the picture sideways) is not a flight.
     """
+    h = height[s:e]
+    if e < len(height) and np.isfinite(h).sum() >= 3:
+        # a flight rises first and falls last: its highest sample is neither end
+        k = int(np.nanargmax(h))
+        if k == 0 or k == len(h) - 1:
+            return False
     r2 = _r2(times, height, s, e)
     return r2 is None or r2 > 0.6
 
