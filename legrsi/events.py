@@ -1,11 +1,11 @@
 """Foot signal -> touchdowns and take-offs (hysteresis thresholds, sub-frame edges).
 
 Pure numpy. A frame is in contact when the lowest foot point is on the floor (height near 0)
-and in flight when it is clearly above it. Short blips are removed. Each edge is then placed
-between frames: in flight the lowest foot point follows a parabola, so a quadratic fitted to
-the clearly airborne samples and solved for height 0 gives the take-off and landing instants
-more precisely than the first frame past a threshold (a contact shadow or blur merges with the
-foot for the first pixels of rise).
+and in flight when it is clearly above it (above how high it reads while resting); blips of a
+frame or two are removed first. Each edge is then placed between frames: the few clearly
+airborne samples next to the floor, extrapolated to height 0 with the flight's own curvature,
+give the take-off and landing instants more precisely than the first frame past a threshold
+(a contact shadow or blur merges with the foot for the first pixels of rise).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .edges import edge_time, refine_flight
 from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal, LegrsiError
 
 CONTACT, AIR, UNKNOWN = 0, 1, -1
@@ -42,26 +43,34 @@ def thresholds(sig: FootSignal, fps: float) -> Thresholds:
     # rise, toe roll, the contact shadow): "clearly in the air" scales with the foot's size
     # (the region is ~3.5 foot lengths tall); edges are then extrapolated below this height
     size = float(sig.rois[0, 3]) if len(sig.rois) else 0.0
-    on = max(3.5 * noise, 1.5, CLEAR_SHARE * size, _resting_spread(sig.height) + 2.0 * noise)
+    on = max(3.5 * noise, 1.5, CLEAR_SHARE * size, _resting_spread(sig.height, fps) + 2.0 * noise)
     return Thresholds(on_px=on, off_px=max(1.2 * noise, 0.5 * on),
                       min_flight_s=max(0.045, 1.5 / fps), min_contact_s=max(0.03, 1.5 / fps),
                       min_peak_px=2.0 * on)
 
 
-def _resting_spread(height: np.ndarray) -> float:
+def _resting_spread(height: np.ndarray, fps: float) -> float:
     """How high (px) the foot's lowest point reads while it rests: 90th percentile of the
-    heights of still frames low in the clip's range (contacts at slightly different levels,
-    a heel that rises before take-off). 0 if there are too few."""
+    heights of frames that stay still for at least REST_S and lie low in the clip's range
+    (contacts at slightly different levels, a heel that rises before take-off; the apex of a
+    flight is still only briefly). 0 if there are too few; at most a sixth of the range."""
     h = np.asarray(height, float)
     if len(h) < 5 or not np.isfinite(h).any():
         return 0.0
     still = np.zeros(len(h), bool)
     still[1:-1] = (np.abs(h[1:-1] - h[:-2]) <= 0.5) & (np.abs(h[2:] - h[1:-1]) <= 0.5)
+    need = max(5, int(REST_S * fps))
+    for v, s, e in _runs(still.astype(np.int8)):
+        if v and e - s < need:
+            still[s:e] = False
     top = float(np.nanpercentile(h, 95))
     low = still & (h < 0.25 * top)
     if low.sum() < 10:
         return 0.0
-    return float(np.percentile(h[low], 90))
+    return min(float(np.percentile(h[low], 90)), top / 6.0)
+
+
+REST_S = 0.1  # s: still this long = resting, not the slow top of a flight
 
 
 def despike(height: np.ndarray, fps: float) -> np.ndarray:
@@ -199,182 +208,6 @@ def _duration(times: np.ndarray, s: int, e: int) -> float:
     return float(times[e - 1] - times[s]) + dt
 
 
-def _robust_quad(t: np.ndarray, h: np.ndarray, noise: float,
-                 fixed_a: float | None = None) -> tuple[float, float, float, float, int] | None:
-    """Fit h = a t^2 + b t + c to samples, dropping outliers (a foot blob that briefly merges
-    with something else) in up to three rounds; with ``fixed_a`` only b and c are fitted.
-
-    ``t`` in seconds relative to any origin; returns (a, b, c, inlier rms px, n inliers).
-    """
-    keep = np.ones(len(t), bool)
-    coef = None
-    for _ in range(4):
-        if keep.sum() < (3 if fixed_a is not None else 5):
-            return None
-        tk, hk = t[keep], h[keep]
-        if fixed_a is None:
-            coef = np.polyfit(tk, hk, 2)
-        else:
-            b, c = np.polyfit(tk, hk - fixed_a * tk * tk, 1)
-            coef = np.array([fixed_a, b, c])
-        resid = h - np.polyval(coef, t)
-        mad = float(np.median(np.abs(resid[keep])))
-        new = np.abs(resid) <= max(3.0 * 1.4826 * mad, 2.0 * noise, 1.0)
-        if np.array_equal(new, keep):
-            break
-        keep = new
-    assert coef is not None
-    rms = float(np.sqrt(np.mean((np.polyval(coef, t[keep]) - h[keep]) ** 2)))
-    return float(coef[0]), float(coef[1]), float(coef[2]), rms, int(keep.sum())
-
-
-def _fit_roots(t: np.ndarray, h: np.ndarray, noise: float = 0.5,
-               fixed_a: float | None = None) -> tuple[float, float, float] | None:
-    """Robust fit of a downward parabola; return (root1, root2, rms residual) or None."""
-    if len(t) < 5:
-        return None
-    t0 = float(t[0])
-    fit = _robust_quad(t - t0, h, noise, fixed_a)
-    if fit is None:
-        return None
-    a, b, c, rms, _ = fit
-    if a >= 0:
-        return None
-    disc = b * b - 4 * a * c
-    if disc <= 0:
-        return None
-    r = math.sqrt(disc)
-    r1, r2 = sorted(((-b + r) / (2 * a), (-b - r) / (2 * a)))
-    return r1 + t0, r2 + t0, rms
-
-
-def flight_curvature(sig: FootSignal, runs: list[tuple[int, int, int]],
-                     th: Thresholds) -> float | None:
-    """Common curvature a (px/s^2) of the lowest foot point in flight: -g/2 times the
-    picture scale, the same for every flight of a clip; median over at least three
-    well-fitted flights that agree (None otherwise: each flight is then fitted freely)."""
-    found = []
-    for v, s, e in runs:
-        if v != AIR:
-            continue
-        t, h = sig.times[s:e], sig.height[s:e]
-        ok = np.isfinite(h) & (h > 2.0 * th.on_px)
-        if ok.sum() < 10:
-            continue
-        fit = _robust_quad(t[ok] - t[ok][0], h[ok], sig.px_noise)
-        if (fit is not None and fit[0] < 0 and fit[4] >= 0.7 * ok.sum()
-                and fit[3] < max(3.0 * sig.px_noise, 1.5)):
-            found.append(fit[0])
-    if len(found) < 3:
-        return None
-    med = float(np.median(found))
-    spread = float(np.median(np.abs(np.array(found) - med)))
-    return med if spread < 0.2 * abs(med) else None
-
-
-def _first_frame_at(times: np.ndarray, t: float) -> int:
-    return int(np.searchsorted(times, t - 1e-9, side="left"))
-
-
-def _edge_time(times: np.ndarray, k: int) -> float:
-    """Midpoint between frame k-1 and frame k (edge known to whole frames only)."""
-    if k <= 0:
-        return float(times[0])
-    return float(times[k - 1] + times[k]) / 2.0
-
-
-def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
-               curv: float = 0.0) -> float | None:
-    """Instant (s) where the foot's lowest point crosses the floor at one end of a flight,
-    extrapolated from the first (take-off, ``rising``) or last (landing) samples that are
-    clearly airborne (height > ``lo`` px, where no shadow or blur merges with the floor).
-
-    Over the few frames next to the floor the foot moves as h = curv t^2 + b t + c with the
-    flight's curvature ``curv`` (px/s^2, <= 0; 0 for a straight line); b and c are fitted
-    to the nearest clear samples (at most EDGE_SAMPLES) and solved for height 0.
-    """
-    idx = np.flatnonzero(np.isfinite(h) & (h > lo))
-    if len(idx) < 2:
-        return None
-    idx = idx[:EDGE_SAMPLES] if rising else idx[-EDGE_SAMPLES:]
-    if idx[-1] - idx[0] > 2 * EDGE_SAMPLES:  # not consecutive enough: no clean edge
-        return None
-    t0 = float(t[idx[0]] if rising else t[idx[-1]])
-    tt, hh = t[idx] - t0, h[idx]
-    b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
-    if len(idx) >= 4:  # one outlying sample (the outline briefly merged or cut): drop it
-        resid = np.abs(hh - (curv * tt * tt + b * tt + c))
-        worst = int(np.argmax(resid))
-        if resid[worst] > EDGE_OUTLIER_PX:
-            keep = np.arange(len(idx)) != worst
-            tt, hh = tt[keep], hh[keep]
-            b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
-    if (b <= 0) if rising else (b >= 0):
-        return None
-    if curv == 0.0:
-        return t0 - c / b
-    disc = b * b - 4 * curv * c
-    if disc < 0:
-        return t0 - c / b
-    r = math.sqrt(disc)
-    roots = sorted(((-b + r) / (2 * curv), (-b - r) / (2 * curv)))
-    # the crossing on this edge's side of the samples: before them rising, after falling
-    return t0 + (roots[0] if rising else roots[1])
-
-
-EDGE_SAMPLES = 4  # clear samples a flight edge is extrapolated from
-EDGE_OUTLIER_PX = 2.0  # a sample this far from the edge's line is dropped
-
-
-def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> float:
-    """Curvature a (px/s^2) of a downward parabola through a flight's clear samples (a flat
-    top, where the outline was cut off, left out); 0 when no sound fit."""
-    ok = np.isfinite(h) & (h > lo)
-    if ok.sum() < 6:
-        return 0.0
-    tt, hh = t[ok], h[ok]
-    peak = float(np.percentile(hh, 90))
-    flat = np.abs(hh - peak) <= 0.03 * peak
-    if flat.mean() > 0.25 and (~flat).sum() >= 6:
-        tt, hh = tt[~flat], hh[~flat]
-    fit = _robust_quad(tt - tt[0], hh, noise)
-    if fit is None or fit[0] >= 0:
-        return 0.0
-    return fit[0]
-
-
-def _refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, th: Thresholds,
-                   noise: float, fixed_a: float | None = None
-                   ) -> tuple[float | None, float | None, float, float]:
-    """Sub-frame take-off / landing for an AIR run [s, e); each None if not refinable.
-
-    Returns (t_takeoff, t_landing, conf_takeoff, conf_landing).
-    """
-    hh = h[s:e]
-    tt = times[s:e]
-    if np.isfinite(hh).sum() < 3:
-        return None, None, 0.6, 0.6
-    lo = 2.0 * th.on_px
-    curv = _flight_curvature(tt, hh, lo, noise)
-    dt = float(np.median(np.diff(times)))
-    out: list[float | None] = [None, None]
-    confs = [0.6, 0.6]
-    for j, k in enumerate((s, e)):
-        if k <= 0 or k >= len(times):
-            continue
-        root = _edge_root(tt, hh, lo, rising=j == 0, curv=curv)
-        if root is None:
-            confs[j] = 0.3
-            continue
-        off = abs(root - _edge_time(times, k)) / dt
-        if off <= 2.5:
-            out[j] = root
-            confs[j] = float(np.clip(math.exp(-max(0.0, off - 1.0) / 1.5), 0.05, 1.0))
-        else:
-            confs[j] = 0.3
-    return out[0], out[1], confs[0], confs[1]
-
-
 def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     """Find contacts and flights in a foot signal.
 
@@ -394,12 +227,11 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     initial_contact = bool(known[0] == CONTACT)
     events: list[Event] = []
     runs = [r for r in _runs(state) if r[0] != UNKNOWN]
-    curvature = flight_curvature(sig, runs, th)
     for v, s, e in runs:
         if v != AIR:
             continue
-        t_to, t_ld, c_to, c_ld = _refine_flight(sig.times, sig.height, s, e, th, sig.px_noise,
-                                                curvature)
+        t_to, t_ld, c_to, c_ld = refine_flight(sig.times, sig.height, s, e, 2.0 * th.on_px,
+                                               sig.px_noise)
         if s > 0 and _before_is_contact(state, s):
             events.append(_event(TAKEOFF, sig.times, s, t_to, c_to, sig.conf))
         if e < len(state) and state[e] == CONTACT:
@@ -417,7 +249,7 @@ def _before_is_contact(state: np.ndarray, s: int) -> bool:
 def _event(kind: str, times: np.ndarray, k: int, t: float | None, conf: float,
            frame_conf: np.ndarray) -> Event:
     if t is None:
-        t = _edge_time(times, k)
+        t = edge_time(times, k)
     else:  # a refined edge stays inside the clip (its frames show the state on both sides)
         t = min(max(t, float(times[0])), float(times[-1]))
         k = min(max(_first_frame_at(times, t), 0), len(times) - 1)
@@ -485,3 +317,7 @@ def _positive(x: object) -> bool:
         return bool(math.isfinite(x) and x > 0)  # type: ignore[arg-type,operator]
     except TypeError:
         return False
+
+
+def _first_frame_at(times: np.ndarray, t: float) -> int:
+    return int(np.searchsorted(times, t - 1e-9, side="left"))
