@@ -85,6 +85,7 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     return t0 + (roots[0] if rising else roots[1])
 
 
+EDGE_MAX_SHIFT = 4.0  # frames a refined edge may lie from the threshold crossing
 EDGE_SAMPLES = 4  # clear samples a flight edge is extrapolated from
 EDGE_OUTLIER_PX = 2.0  # a sample this far from the edge's line is dropped
 
@@ -130,7 +131,7 @@ def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, n
             confs[j] = 0.3
             continue
         off = abs(root - edge_time(times, k)) / dt
-        if off <= 2.5:
+        if off <= EDGE_MAX_SHIFT:
             out[j] = root
             confs[j] = float(np.clip(math.exp(-max(0.0, off - 1.0) / 1.5), 0.05, 1.0))
         else:
