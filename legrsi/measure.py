@@ -1,0 +1,233 @@
+"""Per-frame measurement of the foot in a crop: background difference -> stance-foot blob
+-> lowest point (analysis pixels, sub-pixel). The only place besides the preview that looks at
+pixels for detection; pure OpenCV/NumPy on one crop at a time (no I/O).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .types import Roi
+
+
+@dataclass
+class Model:
+    """One candidate foot region's measuring model: region, analysis grid, background."""
+
+    roi: Roi
+    scale: float            # analysis pixels per full-resolution pixel
+    size: tuple[int, int]   # analysis crop (w, h)
+    bg: np.ndarray          # (h, w) float32 background at analysis scale
+    gain_idx: np.ndarray    # flat indices of stable background pixels (flicker gain)
+    thr: float              # grey-level difference that counts as foreground
+    thr_map: np.ndarray     # (h, w) per-pixel threshold: thr + share of background gradient
+    tip_cols: int           # columns that must reach the foot's lowest row
+    min_area: int           # pixels a blob needs to be considered
+    stab_ref: np.ndarray | None
+    stab_mask: np.ndarray | None
+    stab_scale: float
+    work: Work | None = None  # per-frame scratch buffers, made on first use
+
+
+class Work:
+    """Scratch buffers of one candidate's per-frame measure (reused: no per-frame
+    allocation of crop-sized arrays) and the gain sample points as (rows, cols)."""
+
+    def __init__(self, model: Model) -> None:
+        h, w = model.bg.shape
+        self.gain_at = np.unravel_index(model.gain_idx, (h, w))
+        self.gain_den = np.maximum(model.bg.ravel()[model.gain_idx], 1.0)
+        self.f = np.empty((h, w), np.float32)
+        self.scaled_bg = np.empty((h, w), np.float32)
+        self.diff = np.empty((h, w), np.float32)
+        self.mask = np.empty((h, w), np.uint8)
+
+
+def crop(img: np.ndarray, roi: Roi, size: tuple[int, int],
+         shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """The region ``roi`` (pixels of ``img``) moved by ``shift`` (x, y px, sub-pixel: the
+    camera's shake), resized to ``size`` (w, h analysis px)."""
+    if shift != (0.0, 0.0):
+        # OpenCV takes the centre as float32: round it first, then cut out only the pixels
+        # the interpolation reads (no copy of the whole frame; same values as on the frame)
+        cx = float(np.float32(roi.x + roi.w / 2.0 - 0.5 + shift[0]))
+        cy = float(np.float32(roi.y + roi.h / 2.0 - 0.5 + shift[1]))
+        h, w = img.shape[:2]
+        x0 = min(max(0, math.floor(cx - roi.w / 2.0) - 2), w - 1)
+        y0 = min(max(0, math.floor(cy - roi.h / 2.0) - 2), h - 1)
+        x1 = max(min(w, math.ceil(cx + roi.w / 2.0) + 3), x0 + 1)
+        y1 = max(min(h, math.ceil(cy + roi.h / 2.0) + 3), y0 + 1)
+        patch = cv2.getRectSubPix(np.ascontiguousarray(img[y0:y1, x0:x1]), (roi.w, roi.h),
+                                  (cx - x0, cy - y0))
+    else:
+        patch = img[roi.y: roi.y + roi.h, roi.x: roi.x + roi.w]
+    return shrink(patch, size, cv2.INTER_LINEAR)
+
+
+def shrink(img: np.ndarray, size: tuple[int, int], last: int = cv2.INTER_AREA) -> np.ndarray:
+    """Resize a picture down to ``size`` (w, h): halve it (2 x 2 pixel means, OpenCV's fast
+    path) while it stays at least ``size``, then resample the rest with ``last``."""
+    w, h = size
+    while img.shape[1] >= 2 * w and img.shape[0] >= 2 * h:
+        ih, iw = img.shape[:2]
+        img = cv2.resize(img[: ih - ih % 2, : iw - iw % 2], (iw // 2, ih // 2),
+                         interpolation=cv2.INTER_AREA)
+    if img.shape[1] != w or img.shape[0] != h:
+        img = cv2.resize(img, (w, h), interpolation=last)
+    return img
+
+
+def thr_map(bg: np.ndarray, thr: float) -> np.ndarray:
+    """Per-pixel foreground threshold (grey levels): noise plus a share of the background's
+    local gradient (edges flicker under compression)."""
+    gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    # thin bright or dark lines (floor markings, tile joints) blur and sharpen from frame to
+    # frame with compression: the centre of a line gets the threshold of its flanks
+    grad = cv2.dilate(np.hypot(gx, gy).astype(np.float32), np.ones((3, 3), np.uint8))
+    return (thr + 1.5 * grad).astype(np.float32)
+
+
+def measure(model: Model, crop: np.ndarray) -> tuple[float, float, float]:
+    """Lowest row of the foot blob (analysis px, NaN if none), foot x (analysis px), contrast.
+
+    The foot's lowest point is the k-th lowest column bottom of the stance-foot blob (see
+    :func:`segment`), refined to sub-pixel where the difference falls to half its level
+    just inside the foot.
+    """
+    seg = segment(model, crop)
+    if seg is None:
+        return math.nan, math.nan, 0.0
+    diff, mask, own, x0, y0 = seg
+    _, top, _, height = cv2.boundingRect(own.view(np.uint8))
+    bot = top + height
+    blob = own[top:bot] & (mask[top:bot] > 0)
+    bottom = tip_row(blob, model.tip_cols)
+    if bottom < 0:
+        return math.nan, math.nan, 0.0
+    edge = half_max_edge(diff[top:], blob, bottom)
+    lo = max(0, bottom - 3)
+    cols = np.flatnonzero(blob[lo: bottom + 1].any(axis=0)) + x0
+    foot_x = float(cols.mean()) if len(cols) else math.nan
+    sel = blob[lo: bottom + 1]
+    contrast = float(diff[top + lo: top + bottom + 1][sel].mean() / model.thr)
+    return y0 + top + edge, foot_x, contrast
+
+
+def segment(model: Model, crop: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None:
+    """Foreground of a crop and its stance-foot blob: (diff, mask, blob, x0, y0) cut to the
+    foreground's bounding box whose corner is (x0, y0) in the crop; None if no foot.
+
+    Foreground = differs from the background by more than the noise threshold plus a share
+    of the background's local gradient (edges flicker under compression). The foot blob is
+    the lowest of the big connected blobs (:func:`foot_label`).
+    """
+    # (buffers reused, OpenCV ops: same values as the plain numpy expressions noted)
+    work = model.work = model.work or Work(model)
+    gain = _median1(crop[work.gain_at].astype(np.float32) / work.gain_den)
+    np.multiply(model.bg, np.float32(gain), out=work.scaled_bg)
+    work.f[...] = crop
+    diff = cv2.absdiff(work.f, work.scaled_bg, dst=work.diff)  # |f - gain * bg|
+    mask = cv2.compare(diff, model.thr_map, cv2.CMP_GT, dst=work.mask)  # 255 = foreground
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
+    # a row changed across most of the region's width is a lighting or shadow line along the
+    # floor or skirting, never the foot (it spans a minority of the region): drop it
+    wide = _row_counts(mask, 255) > 0.6 * mask.shape[1]
+    if wide.any():
+        mask[wide] = 0
+    # the rest only where foreground is: its bounding box plus a margin wider than the
+    # closing reaches (even corner: same labels as on the whole crop)
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0:
+        return None
+    x0, y0 = max(0, x - _MARGIN) & ~1, max(0, y - _MARGIN) & ~1
+    mask = mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN]
+    diff = diff[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]]
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    if n <= 1:
+        return None
+    lab = foot_label(stats[1:], model.min_area)
+    if lab < 0:
+        return None
+    return diff, mask, labels == lab, x0, y0
+
+
+def foot_label(stats: np.ndarray, min_area: int) -> int:
+    """Label of the stance foot among blobs (rows of OpenCV stats x, y, w, h, area): the
+    lowest-reaching of the big ones (a white sock on a white wall can cut the shoe off the
+    leg: the biggest blob is then the leg or the free foot). Thin flat strips (a floor
+    line, a shadow) are not a foot. -1 if none."""
+    area = stats[:, 4]
+    big = (area >= max(min_area, BLOB_SHARE * area.max())) & (stats[:, 3] >= 0.25 * stats[:, 2])
+    if not big.any():
+        return -1
+    idx = np.flatnonzero(big)
+    bottom = stats[idx, 1] + stats[idx, 3]
+    return int(idx[np.argmax(bottom)]) + 1
+
+
+BLOB_SHARE = 0.2  # blobs smaller than this share of the biggest are not the foot
+
+
+def tip_row(blob: np.ndarray, k: int) -> int:
+    """Row of the foot's lowest point: the k-th lowest column bottom of the blob (a pointed
+    toe in flight is as low as its tip; single stray columns do not count). -1 if empty."""
+    has = blob.any(axis=0)
+    if not has.any():
+        return -1
+    last = blob.shape[0] - 1 - np.argmax(blob[::-1, has], axis=0)
+    if len(last) <= k:
+        return int(last.min())
+    return int(np.partition(last, len(last) - k)[len(last) - k])
+
+
+def half_max_edge(diff: np.ndarray, blob: np.ndarray, bottom: int) -> float:
+    """Sub-pixel lower edge of the blob: where the mean difference over the columns that
+    reach the bottom row falls to half of its level just inside the foot (blur is symmetric
+    about the true edge; a contact shadow is weaker than the shoe and falls below half)."""
+    cols = blob[bottom]
+    if not cols.any():
+        return bottom + 0.5
+    lo = max(0, bottom - 8)
+    hi = min(diff.shape[0], bottom + 4)
+    prof = diff[lo:hi][:, cols].mean(axis=1)
+    # the level of the foot's own lowest rows (a dark outsole under a light upper differs
+    # less from the floor than the upper: half of the upper's level would cut it off)
+    level = float(prof[max(0, bottom - lo - 2): bottom - lo + 1].max())
+    half = 0.5 * level
+    k = bottom - lo
+    while k > 0 and prof[k] < half:
+        k -= 1
+    while k + 1 < len(prof) and prof[k + 1] >= half:
+        k += 1
+    if k + 1 >= len(prof):
+        return lo + k + 0.5
+    a, b = float(prof[k]), float(prof[k + 1])
+    frac = (a - half) / (a - b) if a > b else 0.5
+    return lo + k + 0.5 + float(np.clip(frac, 0.0, 1.0))
+
+
+def _row_counts(mask: np.ndarray, on: int) -> np.ndarray:
+    """Pixels per row of a uint8 mask of 0 and ``on`` that are ``on``
+    (= np.count_nonzero(mask, axis=1), faster)."""
+    return cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() // on
+
+
+def _median1(values: np.ndarray) -> float:
+    """float(np.median(values)) of a small 1-D float array without NaN, faster."""
+    s = np.sort(values)
+    k = len(s) // 2
+    return float(s[k] if len(s) % 2 else np.mean(s[k - 1: k + 1]))
+
+
+_KERNEL = np.ones((3, 3), np.uint8)
+_JOIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+_MARGIN = 8  # pixels kept around the foreground: more than the closing (3) reaches
+
+
