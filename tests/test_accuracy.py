@@ -84,24 +84,30 @@ GENERATED_XFAIL = {
 }
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def _render_and_score(name: str, folder: str):  # in a worker process
     from legrsi.synth import render_clip
     from legrsi.truthcheck import CASES
 
-    folder = tmp_path_factory.mktemp("accuracy")
-    cache: dict = {}
+    spec, fps = CASES[name]
+    path = Path(folder) / f"{name}.mp4"
+    truth = render_clip(spec, path)
+    a = analyze_video(path, leg=",".join(truth.legs), capture_fps=fps)
+    return score(name, truth, a)
 
-    def get(name: str):  # rendered and analysed on first use
-        if name not in cache:
-            spec, fps = CASES[name]
-            truth = render_clip(spec, folder / f"{name}.mp4")
-            a = analyze_video(folder / f"{name}.mp4", leg=",".join(truth.legs),
-                              capture_fps=fps)
-            cache[name] = score(name, truth, a)
-        return cache[name]
 
-    return {"get": get}
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Score of every case: rendered and analysed in parallel processes (one per core)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from legrsi.truthcheck import CASES
+
+    folder = str(tmp_path_factory.mktemp("accuracy"))
+    names = sorted(CASES, key=lambda n: -CASES[n][0].width)  # the big ones first
+    with ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        scores = pool.map(_render_and_score, names, [folder] * len(names))
+        return dict(zip(names, scores, strict=True))
 
 
 def _generated_params() -> list:
@@ -113,5 +119,5 @@ def _generated_params() -> list:
 
 @pytest.mark.parametrize("name", _generated_params())
 def test_accuracy_bar_generated(rendered, name: str) -> None:
-    s = rendered["get"](name)
+    s = rendered[name]
     assert s.passes(), s
