@@ -320,7 +320,9 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     stab = next((m for m in models if m.stab_ref is not None), None)
     win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
            if stab is not None and stab.stab_ref is not None else None)
-    reader = FrameReader(info)
+    # decoding gets the cores the measuring (this thread) leaves free: on two cores, one
+    # decoding thread (FFmpeg's frame threads would only compete with the measuring)
+    reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
     # per frame: its time, per candidate (bottom, foot x, contrast), the shake shift (x, y);
     # flat float arrays (8 bytes a number: a long clip costs little memory)
     times = array("d")

@@ -169,10 +169,12 @@ class FrameReader:
     problems met while decoding (damaged data, timestamps going backwards).
     ``color=False`` yields the luma plane (fast); ``color=True`` yields BGR.
     ``keyframes_only=True`` decodes only key frames (a fast, sparse preview).
+    ``threads``: True lets FFmpeg pick its decoding threads, False decodes on one thread,
+    a number sets the decoding threads (1 = one thread).
     """
 
     def __init__(self, info: VideoInfo, color: bool = False, keyframes_only: bool = False,
-                 threads: bool = True) -> None:
+                 threads: bool | int = True) -> None:
         self.info = info
         self.color = color
         self.keyframes_only = keyframes_only
@@ -191,8 +193,10 @@ class FrameReader:
         container = _open_container(info.path)
         try:
             stream = container.streams.video[0]
-            if self.threads:
+            if self.threads is True or (self.threads is not False and self.threads > 1):
                 stream.thread_type = "AUTO"
+                if self.threads is not True:
+                    stream.codec_context.thread_count = int(self.threads)
             if self.keyframes_only:
                 stream.codec_context.skip_frame = "NONKEY"
             yield from self._frames(container, stream)
