@@ -36,9 +36,12 @@ from .types import FootSignal, LegrsiError, NoMovementError, Roi, VideoError, Vi
 from .video import FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
-PRUNE_EVERY_S = 2.0  # s of capture between looks at which candidate regions show hops
+PRUNE_EVERY_S = 1.0  # s of capture between the first looks at which candidates show hops
+PRUNE_SPACING = 0.25  # later looks: at least this share of the capture time so far apart
 PRUNE_BEST_SCORE = 2.0  # flight score (about 2 clear flights) the best candidate needs first
 PRUNE_SHARE = 0.1  # a candidate below this share of the best score shows nothing
+PRUNE_SHARE_S = 2.0  # s of capture it must show nothing for, at every look, to be dropped
+SAME_EVENT_S = 0.03  # s: one hop's events seen in two regions of the same foot are this close
 ProgressFn = Callable[[int], None]
 T = TypeVar("T")
 
@@ -331,7 +334,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     last_shift = (0.0, 0.0)
     active = list(range(len(models)))  # candidates still measured
     next_check = PRUNE_EVERY_S if len(models) > 1 else math.inf
-    doomed: set[int] = set()
+    doomed: dict[int, float] = {}  # hopeless candidates: since when (s)
     for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
         sh = _shift(stab, frame.image, win) if stab is not None and win is not None \
             else (0.0, 0.0)
@@ -346,7 +349,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         if progress is not None and frame.index % 64 == 0:
             progress(frame.index + 1)
         if frame.time >= next_check:
-            next_check = frame.time + PRUNE_EVERY_S
+            next_check = frame.time + max(PRUNE_EVERY_S, PRUNE_SPACING * frame.time)
             active, doomed = _still_promising(models, meas, active, times, shifts,
                                               info.capture_fps, doomed)
             if len(active) == 1:
@@ -378,14 +381,18 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
 
 def _still_promising(models: list[_Model], meas: list[array[float]],
                      active: list[int], times: array[float], shifts: array[float],
-                     fps: float, doomed: set[int]) -> tuple[list[int], set[int]]:
+                     fps: float, doomed: dict[int, float]
+                     ) -> tuple[list[int], dict[int, float]]:
     """The candidates worth measuring on, and those that look hopeless now.
 
     Once the best candidate shows clear hops so far (flight score >= PRUNE_BEST_SCORE), one
     looks hopeless when its score is below PRUNE_SHARE of the best (it clearly shows
-    nothing) or when it sees the same take-offs and landings, each within a frame, as a
-    better one (two regions around the same foot: same result). A candidate is dropped when
-    it looked hopeless at two looks in a row (``doomed``: the previous look's verdict).
+    nothing) or when a better one sees each of its take-offs and landings too, within
+    SAME_EVENT_S (two regions around the same foot; the better one sees at least as much).
+    A candidate seeing a better one's hops is dropped when it did so at the previous look
+    too; one showing nothing when it showed nothing at every look for PRUNE_SHARE_S.
+    ``doomed``: the hopeless candidates of the previous look and since when (s) they have
+    been hopeless at every look; returns the candidates kept and the new ``doomed``.
     """
     from .events import detect, flight_score
 
@@ -406,22 +413,36 @@ def _still_promising(models: list[_Model], meas: list[array[float]],
         scored.append((score, i, frames))
     best = max(s for s, _, _ in scored)
     if best < PRUNE_BEST_SCORE:
-        return active, set()
-    hopeless: set[int] = set()
+        return active, {}
+    now = float(t[-1])
+    hopeless: dict[int, float] = {}
+    dropped: set[int] = set()
     kept: list[list[tuple[str, int]] | None] = []
+    tol = max(1, round(SAME_EVENT_S * fps))  # frames
     for score, i, frames in sorted(scored, key=lambda x: (-x[0], x[1])):
-        if score < PRUNE_SHARE * best or any(_same_events(frames, f) for f in kept):
-            hopeless.add(i)
+        same = any(_same_events(frames, f, tol) for f in kept)
+        if same or score < PRUNE_SHARE * best:
+            hopeless[i] = doomed.get(i, now)
+            if i in doomed and (same or now - hopeless[i] >= PRUNE_SHARE_S - 1e-9):
+                dropped.add(i)
         else:
             kept.append(frames)
-    return [i for i in active if i not in hopeless & doomed], hopeless
+    return [i for i in active if i not in dropped], hopeless
 
 
-def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None) -> bool:
-    """Two event lists ((kind, frame)) with the same >= 3 events, each within a frame."""
-    if not a or not b or len(a) != len(b) or len(a) < 3:
+def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None,
+                 tol: int = 1) -> bool:
+    """Whether ``b`` has ``a``'s >= 3 events ((kind, frame)), each within ``tol`` frames,
+    and no others between them (``b`` may see more hops before or after ``a``'s)."""
+    if not a or not b or len(a) < 3 or len(b) < len(a):
         return False
-    return all(ka == kb and abs(fa - fb) <= 1 for (ka, fa), (kb, fb) in zip(a, b, strict=True))
+    j = 0
+    while j < len(b) and b[j][1] < a[0][1] - tol:  # hops before a's first event
+        j += 1
+    if len(b) - j < len(a):
+        return False
+    return all(ka == kb and abs(fa - fb) <= tol
+               for (ka, fa), (kb, fb) in zip(a, b[j: j + len(a)], strict=True))
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
