@@ -32,16 +32,11 @@ from .locate import (
 )
 from .orderstats import median0, percentile0, percentile_sorted, sort0
 from .prefetch import Prefetch
-from .types import FootSignal, LegrsiError, NoMovementError, Roi, VideoError, VideoInfo
+from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
+from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
 from .video import FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
-PRUNE_EVERY_S = 1.0  # s of capture between the first looks at which candidates show hops
-PRUNE_SPACING = 0.25  # later looks: at least this share of the capture time so far apart
-PRUNE_BEST_SCORE = 2.0  # flight score (about 2 clear flights) the best candidate needs first
-PRUNE_SHARE = 0.1  # a candidate below this share of the best score shows nothing
-PRUNE_SHARE_S = 2.0  # s of capture it must show nothing for, at every look, to be dropped
-SAME_EVENT_S = 0.03  # s: one hop's events seen in two regions of the same foot are this close
 ProgressFn = Callable[[int], None]
 T = TypeVar("T")
 
@@ -334,7 +329,13 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     last_shift = (0.0, 0.0)
     active = list(range(len(models)))  # candidates still measured
     next_check = PRUNE_EVERY_S if len(models) > 1 else math.inf
-    doomed: dict[int, float] = {}  # hopeless candidates: since when (s)
+    looks = Looks()
+
+    def so_far(i: int) -> FootSignal:  # candidate i's signal of the frames measured so far
+        arr = np.array(meas[i], float).reshape(-1, 3)
+        return _to_signal(models[i], np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
+                          np.array(shifts, float).reshape(-1, 2))
+
     for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
         sh = _shift(stab, frame.image, win) if stab is not None and win is not None \
             else (0.0, 0.0)
@@ -350,8 +351,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
             progress(frame.index + 1)
         if frame.time >= next_check:
             next_check = frame.time + max(PRUNE_EVERY_S, PRUNE_SPACING * frame.time)
-            active, doomed = _still_promising(models, meas, active, times, shifts,
-                                              info.capture_fps, doomed)
+            active, looks = still_promising(active, so_far, info.capture_fps, looks)
             if len(active) == 1:
                 next_check = math.inf
     if not times:
@@ -377,72 +377,6 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         raise NoMovementError(f"{info.path.name}: no foot found near the floor "
                               "(is the athlete's foot in frame?)")
     return signals
-
-
-def _still_promising(models: list[_Model], meas: list[array[float]],
-                     active: list[int], times: array[float], shifts: array[float],
-                     fps: float, doomed: dict[int, float]
-                     ) -> tuple[list[int], dict[int, float]]:
-    """The candidates worth measuring on, and those that look hopeless now.
-
-    Once the best candidate shows clear hops so far (flight score >= PRUNE_BEST_SCORE), one
-    looks hopeless when its score is below PRUNE_SHARE of the best (it clearly shows
-    nothing) or when a better one sees each of its take-offs and landings too, within
-    SAME_EVENT_S (two regions around the same foot; the better one sees at least as much).
-    A candidate seeing a better one's hops is dropped when it did so at the previous look
-    too; one showing nothing when it showed nothing at every look for PRUNE_SHARE_S.
-    ``doomed``: the hopeless candidates of the previous look and since when (s) they have
-    been hopeless at every look; returns the candidates kept and the new ``doomed``.
-    """
-    from .events import detect, flight_score
-
-    t = np.array(times)
-    sh = np.array(shifts, float).reshape(-1, 2)
-    scored: list[tuple[float, int, list[tuple[str, int]] | None]] = []
-    for i in active:
-        arr = np.array(meas[i], float).reshape(-1, 3)
-        try:
-            sig = _to_signal(models[i], t, arr[:, 0], arr[:, 1], arr[:, 2], sh)
-            score = flight_score(sig, fps)
-            settled = t[-1] - 0.5  # s: later events may still move or be missing
-            frames: list[tuple[str, int]] | None = [(e.kind, e.frame) for e in
-                                                     detect(sig, fps)[1] if e.time < settled]
-        except LegrsiError:
-            scored.append((0.0, i, None))
-            continue
-        scored.append((score, i, frames))
-    best = max(s for s, _, _ in scored)
-    if best < PRUNE_BEST_SCORE:
-        return active, {}
-    now = float(t[-1])
-    hopeless: dict[int, float] = {}
-    dropped: set[int] = set()
-    kept: list[list[tuple[str, int]] | None] = []
-    tol = max(1, round(SAME_EVENT_S * fps))  # frames
-    for score, i, frames in sorted(scored, key=lambda x: (-x[0], x[1])):
-        same = any(_same_events(frames, f, tol) for f in kept)
-        if same or score < PRUNE_SHARE * best:
-            hopeless[i] = doomed.get(i, now)
-            if i in doomed and (same or now - hopeless[i] >= PRUNE_SHARE_S - 1e-9):
-                dropped.add(i)
-        else:
-            kept.append(frames)
-    return [i for i in active if i not in dropped], hopeless
-
-
-def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None,
-                 tol: int = 1) -> bool:
-    """Whether ``b`` has ``a``'s >= 3 events ((kind, frame)), each within ``tol`` frames,
-    and no others between them (``b`` may see more hops before or after ``a``'s)."""
-    if not a or not b or len(a) < 3 or len(b) < len(a):
-        return False
-    j = 0
-    while j < len(b) and b[j][1] < a[0][1] - tol:  # hops before a's first event
-        j += 1
-    if len(b) - j < len(a):
-        return False
-    return all(ka == kb and abs(fa - fb) <= tol
-               for (ka, fa), (kb, fb) in zip(a, b[j: j + len(a)], strict=True))
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:

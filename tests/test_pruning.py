@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from legrsi.tracking import _same_events
+from legrsi.pruning import _same_events
 
 HOPS = [("takeoff", 230), ("touchdown", 318), ("takeoff", 381), ("touchdown", 494),
         ("takeoff", 558), ("touchdown", 669)]
