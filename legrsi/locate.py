@@ -9,6 +9,8 @@ of that region that stays right where the foot stands more than half of the time
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -85,8 +87,20 @@ def preview(info: VideoInfo) -> Preview:
     n_key = keyframe_count(info)
     samples: list[np.ndarray] = []
     if n_key >= MIN_KEYFRAMES:  # only the key frames kept, each on its own (no frame threads)
-        reader = FrameReader(info, threads=False, keyframes=frozenset(_kept_keyframes(n_key)))
-        samples = [_store(frame.image, scale) for frame in reader]
+        kept = _kept_keyframes(n_key)
+        parts = [kept] if (os.cpu_count() or 1) < 2 else [kept[: len(kept) // 2],
+                                                         kept[len(kept) // 2:]]
+
+        def decode(part: list[int]) -> list[np.ndarray]:
+            reader = FrameReader(info, threads=False, keyframes=frozenset(part))
+            return [_store(frame.image, scale) for frame in reader]
+
+        if len(parts) == 1:
+            samples = decode(kept)
+        else:  # the two halves on two threads (FFmpeg decodes without the GIL)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                later = pool.submit(decode, parts[1])
+                samples = decode(parts[0]) + later.result()
     if len(samples) < MIN_KEYFRAMES:
         n_est = info.frame_count_hint or int((info.duration_hint_s or 10.0) * info.container_fps)
         stride = max(1, math.ceil(n_est / 96))
