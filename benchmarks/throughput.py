@@ -93,7 +93,9 @@ def run_child(cmd: list[str], source: Path | None = None) -> tuple[float, int, s
         peak_file = Path(tmp) / "peak"
         cmd = [*cmd[:3], str(peak_file), *cmd[3:]]
         t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        # run in an empty folder: `python -c` puts the working directory first on sys.path,
+        # which would import legrsi from there instead of ``source``
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp)
         wall = time.perf_counter() - t
         if proc.returncode != 0:
             raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n"
