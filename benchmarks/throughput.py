@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+BASELINE = "... the same with the --baseline source tree"
 
 # Children report their own peak memory (VmHWM of their own address space: the maximum RSS
 # that getrusage reports for a child also counts the parent's pages it had before exec).
@@ -81,14 +82,20 @@ def legrsi_cmd() -> list[str]:
     return [sys.executable, "-c", LEGRSI_CHILD]
 
 
-def run_child(cmd: list[str]) -> tuple[float, int, str]:
-    """Run ``cmd`` (a ``python -c PEAK...`` child); return (wall seconds, the child's peak
-    resident memory in MB, stdout)."""
+def run_child(cmd: list[str], source: Path | None = None) -> tuple[float, int, str]:
+    """Run ``cmd`` (a ``python -c PEAK...`` child), importing legrsi from the source tree
+    ``source`` if given; return (wall seconds, the child's peak resident memory in MB,
+    stdout)."""
+    env = None
+    if source is not None:
+        env = dict(os.environ, PYTHONPATH=str(source.resolve()))
     with tempfile.TemporaryDirectory() as tmp:
         peak_file = Path(tmp) / "peak"
         cmd = [*cmd[:3], str(peak_file), *cmd[3:]]
         t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        # run in an empty folder: `python -c` puts the working directory first on sys.path,
+        # which would import legrsi from there instead of ``source``
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp)
         wall = time.perf_counter() - t
         if proc.returncode != 0:
             raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n"
@@ -198,8 +205,9 @@ def picked_roi(clip: Path) -> str:
 
 
 def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
-            roi: str | None = None) -> dict[str, dict]:
-    """Best-of-``repeat`` fps and peak MB of each way of processing ``clip``."""
+            roi: str | None = None, baseline: Path | None = None) -> dict[str, dict]:
+    """Best-of-``repeat`` fps and peak MB of each way of processing ``clip``; with
+    ``baseline`` (a source tree) also its `analyze --no-video --no-plot`, interleaved."""
     n = frame_count(clip)
     out = Path(tempfile.mkdtemp(prefix="legrsi-bench-"))
     base = [*legrsi_cmd(), "analyze", str(clip), "--out", str(out), "-q", "-j", "1"]
@@ -207,6 +215,8 @@ def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
         "decode, FFmpeg threads": None, "decode, 1 thread": None,
         "analyze --no-video --no-plot": [*base, "--no-video", "--no-plot"],
     }
+    if baseline is not None:
+        runs[BASELINE] = [*base, "--no-video", "--no-plot"]
     if roi:
         runs["... with --roi of the picked region (1 candidate)"] = [
             *base, "--no-video", "--no-plot", "--roi", roi]
@@ -224,7 +234,7 @@ def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
                 res = json.loads(text)
                 fps = res["frames"] / res["seconds"]
             else:
-                wall, peak, _ = run_child(cmd)
+                wall, peak, _ = run_child(cmd, baseline if name == BASELINE else None)
                 fps = n / wall
             b = best.setdefault(name, {"fps": 0.0, "peak_mb": 0})
             b["fps"] = max(b["fps"], fps)
@@ -258,6 +268,9 @@ def main() -> int:
     ap.add_argument("--no-annotate", action="store_true", help="skip the annotated video run")
     ap.add_argument("--no-roi-run", action="store_true",
                     help="skip the run with one given foot region (--roi)")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="also run `analyze --no-video --no-plot` with legrsi imported from "
+                         "this source tree (e.g. an older commit's export), side by side")
     ap.add_argument("--markdown", action="store_true", help="print markdown for the docs")
     args = ap.parse_args()
 
@@ -268,7 +281,7 @@ def main() -> int:
     size_mb = clip.stat().st_size / 2**20
     print(f"clip: {clip.name}: {n} frames, {size_mb:.0f} MB", file=sys.stderr)
     best = measure(clip, args.repeat, not args.no_annotate, True,
-                   None if args.no_roi_run else picked_roi(clip))
+                   None if args.no_roi_run else picked_roi(clip), args.baseline)
     decode = max(best["decode, FFmpeg threads"]["fps"], best["decode, 1 thread"]["fps"])
     analyse = best["analyze --no-video --no-plot"]
     lines = [f"Clip `{clip.name}`: {n} frames ({n / args.fps:.1f} s at {args.fps:g} fps), "
@@ -287,6 +300,10 @@ def main() -> int:
         lines += ["", f"Long clip ({reps} x the clip, {nl / args.fps:.0f} s, {nl} frames): "
                       f"analyze --no-video --no-plot {nl / wall:.0f} fps, peak "
                       f"{peak} MB (vs {analyse['peak_mb']} MB for {n / args.fps:.0f} s)"]
+        if args.baseline is not None:
+            wall, peak, _ = run_child([*legrsi_cmd(), "analyze", str(long_clip), "--out", out,
+                                       "-q", "--no-video", "--no-plot"], args.baseline)
+            lines[-1] += f"; baseline: {nl / wall:.0f} fps, peak {peak} MB"
     lines += ["", "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items())]
     text = "\n".join(lines)
     if args.markdown:

@@ -9,6 +9,8 @@ of that region that stays right where the foot stands more than half of the time
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -16,7 +18,7 @@ import numpy as np
 
 from .orderstats import median0, median_sorted, percentile_sorted, sort0
 from .types import NoMovementError, Roi, VideoInfo
-from .video import FrameReader
+from .video import FrameReader, keyframe_count
 
 PREVIEW_WIDTH = 640  # pixels: preview frames are stored at most this wide
 MIN_KEYFRAMES = 16
@@ -62,10 +64,43 @@ def _collect(reader: FrameReader, scale: float, stride: int) -> list[np.ndarray]
     return samples
 
 
+def _kept_keyframes(n: int) -> list[int]:
+    """Ordinals of the key frames the preview keeps out of ``n``: the ones the thinning of
+    :func:`_collect` and the PREVIEW_MAX spread keep (all of them up to PREVIEW_MAX)."""
+    kept: list[int] = []
+    step = 1
+    for k in range(n):
+        if k % step:
+            continue
+        kept.append(k)
+        if len(kept) >= 2 * MAX_SAMPLES:
+            kept = kept[::2]
+            step *= 2
+    if len(kept) > PREVIEW_MAX:
+        kept = [kept[i] for i in np.linspace(0, len(kept) - 1, PREVIEW_MAX).round().astype(int)]
+    return kept
+
+
 def preview(info: VideoInfo) -> Preview:
     """Decode a sparse, bounded preview of the clip (luma, reduced to PREVIEW_WIDTH)."""
     scale = min(1.0, PREVIEW_WIDTH / max(info.width, info.height))
-    samples = _collect(FrameReader(info, keyframes_only=True), scale, 1)
+    n_key = keyframe_count(info)
+    samples: list[np.ndarray] = []
+    if n_key >= MIN_KEYFRAMES:  # only the key frames kept, each on its own (no frame threads)
+        kept = _kept_keyframes(n_key)
+        parts = [kept] if (os.cpu_count() or 1) < 2 else [kept[: len(kept) // 2],
+                                                         kept[len(kept) // 2:]]
+
+        def decode(part: list[int]) -> list[np.ndarray]:
+            reader = FrameReader(info, threads=False, keyframes=frozenset(part))
+            return [_store(frame.image, scale) for frame in reader]
+
+        if len(parts) == 1:
+            samples = decode(kept)
+        else:  # the two halves on two threads (FFmpeg decodes without the GIL)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                later = pool.submit(decode, parts[1])
+                samples = decode(parts[0]) + later.result()
     if len(samples) < MIN_KEYFRAMES:
         n_est = info.frame_count_hint or int((info.duration_hint_s or 10.0) * info.container_fps)
         stride = max(1, math.ceil(n_est / 96))

@@ -31,14 +31,12 @@ from .locate import (
 from .measure import Model, crop, measure, segment, thr_map
 from .orderstats import percentile_sorted, sort0
 from .prefetch import Prefetch
+from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, preview_shifts, stab_setup
-from .types import FootSignal, LegrsiError, NoMovementError, Roi, VideoError, VideoInfo
+from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
 from .video import FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
-PRUNE_EVERY_S = 2.0  # s of capture between looks at which candidate regions show hops
-PRUNE_BEST_SCORE = 2.0  # flight score (about 2 clear flights) the best candidate needs first
-PRUNE_SHARE = 0.1  # a candidate below this share of the best score shows nothing
 ProgressFn = Callable[[int], None]
 
 
@@ -146,7 +144,9 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     stab = next((m for m in models if m.stab_ref is not None), None)
     win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
            if stab is not None and stab.stab_ref is not None else None)
-    reader = FrameReader(info)
+    # decoding gets the cores the measuring (this thread) leaves free: on two cores, one
+    # decoding thread (FFmpeg's frame threads would only compete with the measuring)
+    reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
     # per frame: its time, per candidate (bottom, foot x, contrast), the shake shift (x, y);
     # flat float arrays (8 bytes a number: a long clip costs little memory)
     times = array("d")
@@ -155,7 +155,13 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     last_shift = (0.0, 0.0)
     active = list(range(len(models)))  # candidates still measured
     next_check = PRUNE_EVERY_S if len(models) > 1 else math.inf
-    doomed: set[int] = set()
+    looks = Looks()
+
+    def so_far(i: int) -> FootSignal:  # candidate i's signal of the frames measured so far
+        arr = np.array(meas[i], float).reshape(-1, 3)
+        return _to_signal(models[i], np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
+                          np.array(shifts, float).reshape(-1, 2))
+
     for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
         sh = frame_shift(stab, frame.image, win) if stab is not None and win is not None \
             else (0.0, 0.0)
@@ -170,9 +176,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         if progress is not None and frame.index % 64 == 0:
             progress(frame.index + 1)
         if frame.time >= next_check:
-            next_check = frame.time + PRUNE_EVERY_S
-            active, doomed = _still_promising(models, meas, active, times, shifts,
-                                              info.capture_fps, doomed)
+            next_check = frame.time + max(PRUNE_EVERY_S, PRUNE_SPACING * frame.time)
+            active, looks = still_promising(active, so_far, info.capture_fps, looks)
             if len(active) == 1:
                 next_check = math.inf
     if not times:
@@ -198,54 +203,6 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         raise NoMovementError(f"{info.path.name}: no foot found near the floor "
                               "(is the athlete's foot in frame?)")
     return signals
-
-
-def _still_promising(models: list[Model], meas: list[array[float]],
-                     active: list[int], times: array[float], shifts: array[float],
-                     fps: float, doomed: set[int]) -> tuple[list[int], set[int]]:
-    """The candidates worth measuring on, and those that look hopeless now.
-
-    Once the best candidate shows clear hops so far (flight score >= PRUNE_BEST_SCORE), one
-    looks hopeless when its score is below PRUNE_SHARE of the best (it clearly shows
-    nothing) or when it sees the same take-offs and landings, each within a frame, as a
-    better one (two regions around the same foot: same result). A candidate is dropped when
-    it looked hopeless at two looks in a row (``doomed``: the previous look's verdict).
-    """
-    from .events import detect, flight_score
-
-    t = np.array(times)
-    sh = np.array(shifts, float).reshape(-1, 2)
-    scored: list[tuple[float, int, list[tuple[str, int]] | None]] = []
-    for i in active:
-        arr = np.array(meas[i], float).reshape(-1, 3)
-        try:
-            sig = _to_signal(models[i], t, arr[:, 0], arr[:, 1], arr[:, 2], sh)
-            score = flight_score(sig, fps)
-            settled = t[-1] - 0.5  # s: later events may still move or be missing
-            frames: list[tuple[str, int]] | None = [(e.kind, e.frame) for e in
-                                                     detect(sig, fps)[1] if e.time < settled]
-        except LegrsiError:
-            scored.append((0.0, i, None))
-            continue
-        scored.append((score, i, frames))
-    best = max(s for s, _, _ in scored)
-    if best < PRUNE_BEST_SCORE:
-        return active, set()
-    hopeless: set[int] = set()
-    kept: list[list[tuple[str, int]] | None] = []
-    for score, i, frames in sorted(scored, key=lambda x: (-x[0], x[1])):
-        if score < PRUNE_SHARE * best or any(_same_events(frames, f) for f in kept):
-            hopeless.add(i)
-        else:
-            kept.append(frames)
-    return [i for i in active if i not in hopeless & doomed], hopeless
-
-
-def _same_events(a: list[tuple[str, int]] | None, b: list[tuple[str, int]] | None) -> bool:
-    """Two event lists ((kind, frame)) with the same >= 3 events, each within a frame."""
-    if not a or not b or len(a) != len(b) or len(a) < 3:
-        return False
-    return all(ka == kb and abs(fa - fb) <= 1 for (ka, fa), (kb, fb) in zip(a, b, strict=True))
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -168,14 +168,19 @@ class FrameReader:
     Use as an iterator; frames are never all held in memory. ``warnings`` collects
     problems met while decoding (damaged data, timestamps going backwards).
     ``color=False`` yields the luma plane (fast); ``color=True`` yields BGR.
-    ``keyframes_only=True`` decodes only key frames (a fast, sparse preview).
+    ``keyframes_only=True`` decodes only key frames (a fast, sparse preview); with
+    ``keyframes`` (0-based ordinals among the clip's key frames, see :func:`keyframe_count`)
+    only those key frames are decoded.
+    ``threads``: True lets FFmpeg pick its decoding threads, False decodes on one thread,
+    a number sets the decoding threads (1 = one thread).
     """
 
     def __init__(self, info: VideoInfo, color: bool = False, keyframes_only: bool = False,
-                 threads: bool = True) -> None:
+                 threads: bool | int = True, keyframes: Collection[int] | None = None) -> None:
         self.info = info
         self.color = color
-        self.keyframes_only = keyframes_only
+        self.keyframes_only = keyframes_only or keyframes is not None
+        self.keyframes = keyframes
         self.threads = threads
         self.warnings: list[str] = []
         self.frames_decoded = 0
@@ -191,8 +196,10 @@ class FrameReader:
         container = _open_container(info.path)
         try:
             stream = container.streams.video[0]
-            if self.threads:
+            if self.threads is True or (self.threads is not False and self.threads > 1):
                 stream.thread_type = "AUTO"
+                if self.threads is not True:
+                    stream.codec_context.thread_count = int(self.threads)
             if self.keyframes_only:
                 stream.codec_context.skip_frame = "NONKEY"
             yield from self._frames(container, stream)
@@ -242,6 +249,8 @@ class FrameReader:
         ``packets_skipped``) instead of ending the clip; unreadable container data ends it
         with a warning."""
         packets = container.demux(stream)
+        pick = self.keyframes
+        n_key = 0
         while True:
             try:
                 packet = next(packets)
@@ -254,6 +263,12 @@ class FrameReader:
                 with contextlib.suppress(*_DECODE_ERRORS):
                     yield from stream.codec_context.decode(None)  # frames still in the decoder
                 return
+            if pick is not None and packet.size:  # only the picked key frames are decoded
+                if not packet.is_keyframe:
+                    continue
+                n_key += 1
+                if n_key - 1 not in pick:
+                    continue
             try:
                 frames = packet.decode()
             except _DECODE_ERRORS as exc:
@@ -261,6 +276,17 @@ class FrameReader:
                 self._skip_reason = self._skip_reason or _reason(exc)
                 continue
             yield from frames
+
+
+def keyframe_count(info: VideoInfo) -> int:
+    """Key frames in the clip, counted from the container's packet flags (no decoding)."""
+    with _open_container(info.path) as container:
+        stream = container.streams.video[0]
+        n = 0
+        with contextlib.suppress(*_DECODE_ERRORS):
+            for packet in container.demux(stream):
+                n += bool(packet.size and packet.is_keyframe)
+        return n
 
 
 def iter_frames(info: VideoInfo, color: bool = False) -> Iterator[Frame]:
