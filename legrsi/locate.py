@@ -243,14 +243,7 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
     n = len(s)
     m = max(3, round(MODE_SHARE * n))
     if n >= m + 1:
-        # steady values: middles of windows of m sorted values spanning <= tol grey levels
-        spread = s[m - 1:] - s[: n - m + 1]
-        mid = s[m // 2: m // 2 + n - m + 1]
-        dist = np.where(spread <= tol, np.abs(mid - ref), np.inf)
-        k = np.argmin(dist, axis=0)
-        best = np.take_along_axis(mid, k[None], axis=0)[0]
-        near = np.take_along_axis(dist, k[None], axis=0)[0] < 3.0 * thr
-        del spread, mid, dist
+        best, near = _steady_values(s, m, tol, ref, 3.0 * thr)
     else:
         best, near = med, np.ones(med.shape, bool)
     del s
@@ -259,6 +252,25 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
 
 
 MODE_SHARE = 0.12  # share of preview frames a steady background value must be held in
+
+
+def _steady_values(s: np.ndarray, m: int, tol: float, ref: np.ndarray, near_px: float,
+                   rows: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel of a per-pixel sorted stack (n, h, w): the steady value (middle of m sorted
+    values spanning <= ``tol`` grey levels) closest to ``ref`` (h, w), and whether it lies
+    within ``near_px`` of it. A band of rows at a time (bounded memory)."""
+    n, h, w = s.shape
+    best = np.empty((h, w), np.float32)
+    near = np.empty((h, w), bool)
+    for r in range(0, h, rows):
+        b = s[:, r: r + rows]
+        spread = b[m - 1:] - b[: n - m + 1]
+        mid = b[m // 2: m // 2 + n - m + 1]
+        dist = np.where(spread <= tol, np.abs(mid - ref[r: r + rows]), np.inf)
+        k = np.argmin(dist, axis=0)[None]
+        best[r: r + rows] = np.take_along_axis(mid, k, axis=0)[0]
+        near[r: r + rows] = np.take_along_axis(dist, k, axis=0)[0] < near_px
+    return best, near
 
 
 def _take(s: np.ndarray, k: np.ndarray) -> np.ndarray:

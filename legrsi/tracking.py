@@ -57,8 +57,8 @@ def _grid(roi: Roi, foot_len: float) -> tuple[Roi, float, tuple[int, int]]:
 
 def _model_workers(prev: Preview, n: int) -> int:
     """Models built at once (threads: NumPy sorts run in parallel), as many as the cores
-    and ~150 MB of working memory allow (a model needs ~12 bytes per crop pixel)."""
-    per_model = prev.frames[0].size * len(prev.frames) * 12
+    and ~150 MB of working memory allow (a model needs ~20 bytes per crop pixel)."""
+    per_model = prev.frames[0].size * len(prev.frames) * 20
     return max(1, min(n, os.cpu_count() or 1, int(150e6 // max(per_model, 1.0))))
 
 
@@ -111,9 +111,11 @@ def _refine_background(model: Model, crops: np.ndarray) -> None:
         cover = cv2.dilate(own.view(np.uint8), grow) > 0
         norm[i, y0: y0 + own.shape[0], x0: x0 + own.shape[1]][cover] = np.nan
     free = np.isfinite(norm).sum(axis=0)
+    med = np.empty(free.shape, np.float32)
     with warnings.catch_warnings():  # all-NaN pixels (always covered) keep the first guess
         warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(norm, axis=0)
+        for r in range(0, len(med), 16):  # a band of rows at a time: bounded memory
+            med[r: r + 16] = np.nanmedian(norm[:, r: r + 16], axis=0)
     bg = np.where(free >= max(5, REFINE_FREE_SHARE * n), med, model.bg).astype(np.float32)
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
