@@ -62,7 +62,7 @@ def preview_shifts(prev: Preview) -> np.ndarray:
     return raw if raw is not None else np.zeros((len(prev.frames), 2))
 
 
-def frame_shift(model: Model, img: np.ndarray, win: np.ndarray) -> tuple[float, float]:
+def frame_shift(model: Model, img: np.ndarray) -> tuple[float, float]:
     """Shake of a frame against the reference (full-resolution px; NaN when unsure)."""
     assert model.stab_ref is not None and model.stab_mask is not None
     h, w = model.stab_ref.shape

@@ -144,8 +144,6 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         with ThreadPoolExecutor(max_workers=workers) as pool:
             models = list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
     stab = next((m for m in models if m.stab_ref is not None), None)
-    win = (cv2.createHanningWindow(stab.stab_ref.shape[::-1], cv2.CV_32F)
-           if stab is not None and stab.stab_ref is not None else None)
     # decoding gets the cores the measuring (this thread) leaves free: on two cores, one
     # decoding thread (FFmpeg's frame threads would only compete with the measuring)
     reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
@@ -165,8 +163,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
                           np.array(shifts, float).reshape(-1, 2))
 
     for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
-        sh = frame_shift(stab, frame.image, win) if stab is not None and win is not None \
-            else (0.0, 0.0)
+        sh = frame_shift(stab, frame.image) if stab is not None else (0.0, 0.0)
         if math.isnan(sh[0]):
             sh = last_shift
         last_shift = sh
