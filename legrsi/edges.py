@@ -47,7 +47,7 @@ def _robust_quad(t: np.ndarray, h: np.ndarray, noise: float,
 
 
 def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
-               curv: float = 0.0) -> float | None:
+               curv: float = 0.0, noise: float = 0.0) -> float | None:
     """Instant (s) where the foot's lowest point crosses the floor at one end of a flight,
     extrapolated from the first (take-off, ``rising``) or last (landing) samples that are
     clearly airborne (height > ``lo`` px, where no shadow or blur merges with the floor).
@@ -66,10 +66,9 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     tt, hh = t[idx] - t0, h[idx]
     b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
     if len(idx) >= 4:  # one outlying sample (the outline briefly merged or cut): drop it
-        resid = np.abs(hh - (curv * tt * tt + b * tt + c))
-        worst = int(np.argmax(resid))
-        if resid[worst] > EDGE_OUTLIER_PX:
-            keep = np.arange(len(idx)) != worst
+        drop = _outlier(tt, hh - curv * tt * tt, max(EDGE_OUTLIER_PX, LOO_NOISE * noise))
+        if drop is not None:
+            keep = np.arange(len(idx)) != drop
             tt, hh = tt[keep], hh[keep]
             b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
     if (b <= 0) if rising else (b >= 0):
@@ -85,9 +84,27 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     return t0 + (roots[0] if rising else roots[1])
 
 
+def _outlier(t: np.ndarray, y: np.ndarray, tol: float) -> int | None:
+    """Index of the one sample to leave out of a line fit to (t, y), or None: the sample
+    whose removal leaves the straightest line, if it lies more than ``tol`` from that line
+    and the others lie on it far more closely (an outlier pulls a line through all of the
+    samples towards itself: its residual there understates it)."""
+    best, best_fit, best_off = None, math.inf, 0.0
+    for i in range(len(t)):
+        keep = np.arange(len(t)) != i
+        b, c = np.polyfit(t[keep], y[keep], 1)
+        fit = float(np.max(np.abs(y[keep] - (b * t[keep] + c))))
+        if fit < best_fit:
+            best, best_fit, best_off = i, fit, abs(float(y[i] - (b * t[i] + c)))
+    if best is not None and best_off > tol and best_off > 3.0 * best_fit:
+        return best
+    return None
+
+
 EDGE_MAX_SHIFT = 4.0  # frames a refined edge may lie from the threshold crossing
 EDGE_SAMPLES = 4  # clear samples a flight edge is extrapolated from
 EDGE_OUTLIER_PX = 2.0  # a sample this far from the edge's line is dropped
+LOO_NOISE = 4  # ... the one nearest the floor: this many noise sigmas from the others' line
 
 
 def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> float:
@@ -126,7 +143,7 @@ def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, n
     for j, k in enumerate((s, e)):
         if k <= 0 or k >= len(times):
             continue
-        root = _edge_root(tt, hh, lo, rising=j == 0, curv=curv)
+        root = _edge_root(tt, hh, lo, rising=j == 0, curv=curv, noise=noise)
         if root is None:
             confs[j] = 0.3
             continue
@@ -137,3 +154,4 @@ def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, n
         else:
             confs[j] = 0.3
     return out[0], out[1], confs[0], confs[1]
+

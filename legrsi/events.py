@@ -160,8 +160,10 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
     return out
 
 
-def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int) -> float | None:
-    """R^2 of a downward parabola fitted to run [s, e) (None if too short; 0 if upward)."""
+def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int, robust: bool = True
+        ) -> float | None:
+    """R^2 of a downward parabola fitted to run [s, e) (None if too short; 0 if upward);
+    ``robust``: a few samples far off the fit are left out."""
     h = height[s:e]
     t = times[s:e]
     ok = np.isfinite(h)
@@ -179,12 +181,24 @@ def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int) -> float | None:
             t, h = t[low], h[low]
         elif np.mean(np.abs(h - peak) <= 0.01 * peak + 0.5) > 0.4:
             return 0.0  # up and then dead level, never down: something left in the region
-    a, b, c = np.polyfit(t - t[0], h, 2)
+    t = t - t[0]
+    a, b, c = np.polyfit(t, h, 2)
+    resid = h - np.polyval((a, b, c), t)
+    # a few wild samples (the other leg crossing the region) do not make a flight
+    # non-ballistic: judged without samples far off the first fit, if they are few
+    mad = 1.4826 * float(np.median(np.abs(resid)))
+    keep = np.abs(resid) <= max(4.0 * mad, 2.0)
+    if robust and OUTLIER_SHARE * len(h) >= (~keep).sum() > 0 and keep.sum() > 5:
+        t, h = t[keep], h[keep]
+        a, b, c = np.polyfit(t, h, 2)
+        resid = h - np.polyval((a, b, c), t)
     var = float(np.var(h))
     if a >= 0 or var <= 0:
         return 0.0
-    resid = h - np.polyval((a, b, c), t - t[0])
     return max(0.0, 1.0 - float(np.var(resid)) / var)
+
+
+OUTLIER_SHARE = 0.15  # at most this share of a flight's samples may be left out as wild
 
 
 def ballistic(times: np.ndarray, height: np.ndarray, s: int, e: int) -> bool:
@@ -199,7 +213,8 @@ def ballistic(times: np.ndarray, height: np.ndarray, s: int, e: int) -> bool:
         k = int(np.nanargmax(h))
         if k == 0 or k == len(h) - 1:
             return False
-    r2 = _r2(times, height, s, e)
+    # a run cut by the clip's end is judged on all its samples (nothing confirms it landed)
+    r2 = _r2(times, height, s, e, robust=e < len(height))
     return r2 is None or r2 > 0.6
 
 
@@ -286,7 +301,7 @@ def flight_score(sig: FootSignal, fps: float) -> float:
         if v == AIR and ((s > 0 and state[s - 1] == CONTACT) or
                          (e < len(state) and state[e] == CONTACT)):
             peak = float(np.nanmax(sig.height[s:e]))
-            r2 = _r2(sig.times, sig.height, s, e)
+            r2 = _r2(sig.times, sig.height, s, e, robust=False)
             shape = 0.5 if r2 is None else r2 ** 2
             seen = float(np.isfinite(sig.height[s:e]).mean())  # a foot followed all along
             score += shape * min(1.0, peak / (10.0 * th.on_px)) * seen * seen

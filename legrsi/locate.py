@@ -133,17 +133,27 @@ def _foreground(frames: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _bottoms(fg: np.ndarray) -> np.ndarray:
-    """Bottom points of moving blobs: rows of (y_bottom, x0, x1, blob_height) in pixels."""
+    """Bottom points of moving blobs: rows of (y_bottom, x0, x1, blob_height, sole_width) in
+    pixels; sole_width spans the blob's lowest rows (BAND_SHARE of its width): for a leg
+    with its foot on the floor, the foot's length (the whole blob is wider: the leg leans)."""
     n, h, w = fg.shape
     min_area = max(12, int(4e-4 * h * w))
     out = []
     for m in fg:
-        num, _, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
-        for x, y, bw, bh, area in stats[1:]:
+        num, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8),
+                                                                 connectivity=8)
+        for i, (x, y, bw, bh, area) in enumerate(stats[1:], start=1):
             if area < min_area or bh < 4:
                 continue
-            out.append((y + bh - 1, x, x + bw, bh))
-    return np.array(out, float).reshape(-1, 4)
+            y1 = y + bh
+            band = labels[max(y, y1 - max(3, int(BAND_SHARE * bw))): y1, x: x + bw] == i
+            cols = np.flatnonzero(band.any(axis=0))
+            out.append((y1 - 1, x, x + bw, bh, cols[-1] - cols[0] + 1))
+    return np.array(out, float).reshape(-1, 5)
+
+
+BAND_SHARE = 0.15  # a blob's lowest rows, as a share of its width, give its sole width
+FOOT_SCALE = 0.45  # "foot_len" of a region: at least this share of the soles' upper quartile
 
 
 LOWEST_SHARE = 0.25  # support (share of the best cluster's) the lowest floor cluster needs
@@ -186,8 +196,12 @@ def locate_candidates(prev: Preview, info: VideoInfo, k: int = 3) -> list[Locate
             continue
         x0 = float(np.percentile(near[:, 1], 5))
         x1 = float(np.percentile(near[:, 2], 95))
-        widths = near[:, 2] - near[:, 1]
-        foot_len = float(np.clip(0.8 * np.median(widths), 0.04 * max(w, h), 0.15 * max(w, h)))
+        # the foot's size: 0.8 x the median blob width; but a mostly still athlete moves
+        # little of the foot, so at least a share of the soles of blobs resting on this
+        # floor (their upper quartile: parts of a foot, a heel lifting, are narrower)
+        sole = max(0.8 * float(np.median(near[:, 2] - near[:, 1])),
+                   FOOT_SCALE * float(np.percentile(near[:, 4], 75)))
+        foot_len = float(np.clip(sole, 0.04 * max(w, h), 0.15 * max(w, h)))
         rx0 = max(0, int(x0 - 0.7 * foot_len))
         rx1 = min(w, int(x1 + 0.7 * foot_len))
         ry0 = max(0, int(yf - 3.0 * foot_len))

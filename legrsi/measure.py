@@ -30,6 +30,7 @@ class Model:
     stab_ref: np.ndarray | None
     stab_mask: np.ndarray | None
     stab_scale: float
+    foot_px: float = 0.0    # the foot's length (analysis px) as the preview found it
     work: Work | None = None  # per-frame scratch buffers, made on first use
 
 
@@ -135,9 +136,9 @@ def segment(model: Model, crop: np.ndarray
     diff = cv2.absdiff(work.f, work.scaled_bg, dst=work.diff)  # |f - gain * bg|
     mask = cv2.compare(diff, model.thr_map, cv2.CMP_GT, dst=work.mask)  # 255 = foreground
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
-    # a row changed across most of the region's width is a lighting or shadow line along the
-    # floor or skirting, never the foot (it spans a minority of the region): drop it
-    wide = _row_counts(mask, 255) > 0.6 * mask.shape[1]
+    # a row changed across most of the region's width (and far wider than a foot) is a
+    # lighting or shadow line along the floor or skirting, never the foot: drop it
+    wide = _row_counts(mask, 255) > max(WIDE_SHARE * mask.shape[1], WIDE_FEET * model.foot_px)
     if wide.any():
         mask[wide] = 0
     # the rest only where foreground is: its bounding box plus a margin wider than the
@@ -226,6 +227,8 @@ def _median1(values: np.ndarray) -> float:
     return float(s[k] if len(s) % 2 else np.mean(s[k - 1: k + 1]))
 
 
+WIDE_SHARE = 0.6  # a row changed across this share of the region ...
+WIDE_FEET = 2.5  # ... and this many times the region's foot_px is a line, not a foot
 _KERNEL = np.ones((3, 3), np.uint8)
 _JOIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 _MARGIN = 8  # pixels kept around the foreground: more than the closing (3) reaches

@@ -87,7 +87,7 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
     foot_px = loc.foot_len * scale
     model = Model(roi, scale, size, bg, gain_idx, thr, thr_map(bg, thr),
                    max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
-                   stab_ref, stab_mask, stab_scale)
+                   stab_ref, stab_mask, stab_scale, foot_px)
     _refine_background(model, crops)
     return model
 

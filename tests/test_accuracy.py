@@ -56,9 +56,8 @@ def test_hops_regression_bound(analysed) -> None:
 
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=r)) if r else n for n, r in [
-        ("hops_left_240fps", "every event within 1 frame but 91 % of durations within one "
-                             "frame-time: a shadow merge and an outlier on the last flight"),
-        ("hops_right_240fps", "100 Hz flicker: two edges 2 frames off, 82 % of durations"),
+        ("hops_left_240fps", ""),
+        ("hops_right_240fps", "100 Hz flicker: two edges 2 frames off, 73 % of durations"),
         ("drop_jump_120fps", ""),
         ("slowmo_export_30fps", "hand-held shake on a 30 fps export: landings found up to 16 "
                                 "frames late"),
@@ -78,9 +77,9 @@ GENERATED_XFAIL = {
                 "~15 px of the shoe do not stand out, edges up to 8 frames off",
     "flicker_100hz": "the candidate floor lines miss the real floor (blob bottoms rest on "
                      "the skirting line)",
-    "single_jump": "a mostly still athlete: the foot size and floor line from the preview "
-                   "are off, edges ~11 frames off",
-    "drop_jump": "the landing from the box and the rebound are not found",
+    "single_jump": "edges within 1 frame but the flight 1.15 frame-times long: the foot reads "
+                   "~2 px high in the last frames before landing",
+    "drop_jump": "the foot landing from the box is not separated from the rebound",
 }
 
 

@@ -1,0 +1,96 @@
+"""Unit checks of single detector rules against cases with a known answer (pure numpy)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from legrsi.edges import _outlier, refine_flight
+from legrsi.events import ballistic
+from legrsi.locate import _bottoms
+from legrsi.measure import Model, foot_label, segment, thr_map
+from legrsi.types import Roi
+
+FPS = 240.0
+
+
+def _flight(n: int = 80, peak: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """A parabola of ``n`` frames between two contacts of 10 frames (height px)."""
+    t = np.arange(n + 20) / FPS
+    h = np.zeros(n + 20)
+    k = np.arange(n)
+    h[10: 10 + n] = 4 * peak * (k + 0.5) / n * (1 - (k + 0.5) / n)
+    return t, h
+
+
+def test_outlier_finds_the_sample_that_bends_the_line() -> None:
+    t = np.arange(4.0)
+    # a foot descending 4.5 px a frame whose last sample reads 3 px high (shadow merge):
+    # in a line through all four its residual is under 2 px, from the others' line over 4
+    y = np.array([22.5, 18.0, 13.5, 12.0])
+    assert _outlier(t, y, 2.0) == 3
+    assert _outlier(t, np.array([22.5, 18.0, 13.5, 9.0]), 2.0) is None
+    # noisy but no outlier: nothing is dropped
+    assert _outlier(t, np.array([22.0, 18.4, 13.2, 9.3]), 2.0) is None
+
+
+def test_landing_edge_ignores_a_sample_read_high_near_the_floor() -> None:
+    t, h = _flight()
+    e = 90  # first contact frame
+    h_bad = h.copy()
+    h_bad[e - 1] += 4.0  # the last airborne sample reads high
+    _, t_land, _, _ = refine_flight(t, h_bad, 10, e, 2.0, 0.3)
+    assert t_land is not None
+    assert abs(t_land - 90 / FPS) * FPS < 0.5
+
+
+def test_a_wild_sample_does_not_make_a_flight_unballistic() -> None:
+    t, h = _flight()
+    spiked = h.copy()
+    spiked[30] = 3 * h.max()  # the other leg crossing the region for one frame
+    assert ballistic(t, spiked, 10, 90)
+    # but a run cut by the clip's end needs a clean shape: a plateau is not a flight
+    flat = np.r_[np.zeros(10), np.linspace(0, 30, 10), np.full(30, 30.0)]
+    flat[30] = 90.0
+    assert not ballistic(np.arange(len(flat)) / FPS, flat, 10, len(flat))
+
+
+def test_sole_width_is_the_foot_not_the_leaning_leg() -> None:
+    fg = np.zeros((1, 120, 200), bool)
+    # a leg leaning from x=40..60 at the top to a foot x=70..150 on the floor (rows 90-109)
+    for y in range(0, 90):
+        x0 = 40 + y // 4
+        fg[0, y, x0: x0 + 20] = True
+    fg[0, 90:110, 70:150] = True
+    (yb, x0, x1, bh, sole), = _bottoms(fg)
+    assert yb == 109 and sole == 80
+    assert x1 - x0 >= 110  # the whole blob is much wider than its sole
+
+
+def _model(bg: np.ndarray, foot_px: float) -> Model:
+    h, w = bg.shape
+    return Model(Roi(0, 0, w, h), 1.0, (w, h), bg, np.arange(0, bg.size, 97), 8.0,
+                 thr_map(bg, 8.0), 2, 6, None, None, 1.0, foot_px)
+
+
+def test_a_foot_filling_most_of_a_tight_region_is_not_a_lighting_line() -> None:
+    bg = np.full((60, 100), 120.0, np.float32)
+    crop = bg.astype(np.uint8).copy()
+    crop[30:50, 15:85] = 30  # a dark shoe 70 px long in a 100 px wide region
+    seg = segment(_model(bg, foot_px=70.0), crop)
+    assert seg is not None
+    _, _, blob, x0, y0 = seg
+    rows = np.flatnonzero(blob.any(axis=1)) + y0
+    assert rows.max() == 49
+    # a line across the whole region (a shadow along the floor), with a foot above it
+    line = bg.astype(np.uint8).copy()
+    line[52:55, :] = 60
+    line[20:40, 40:70] = 30
+    seg = segment(_model(bg, foot_px=30.0), line)
+    assert seg is not None
+    _, _, blob, x0, y0 = seg
+    assert (np.flatnonzero(blob.any(axis=1)) + y0).max() == 39
+
+
+def test_foot_label_takes_the_lowest_big_blob() -> None:
+    stats = np.array([[0, 0, 40, 80, 2500], [10, 70, 50, 20, 900], [60, 95, 20, 3, 50]])
+    assert foot_label(stats, 100) == 2
