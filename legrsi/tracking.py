@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from .locate import (
     preview,
 )
 from .measure import Model, crop, measure, segment, thr_map
-from .orderstats import percentile_sorted, sort0
+from .orderstats import nanmedian0, percentile_sorted, sort0
 from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, preview_shifts, stab_setup
@@ -82,26 +81,27 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
         stable = np.arange(bg.size)
     rng = np.random.default_rng(0)
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
-    thr = max(7.0, 4.0 * noise_sigma(_normalised(crops)))
+    norm = _normalised(crops)  # also the second look at the background's (it NaNs them)
+    thr = max(7.0, 4.0 * noise_sigma(norm))
     stab_ref, stab_mask, stab_scale = per_preview(prev, "stab", stab_setup)
     foot_px = loc.foot_len * scale
     model = Model(roi, scale, size, bg, gain_idx, thr, thr_map(bg, thr),
                    max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
                    stab_ref, stab_mask, stab_scale)
-    _refine_background(model, crops)
+    _refine_background(model, crops, norm)
     return model
 
 
-def _refine_background(model: Model, crops: np.ndarray) -> None:
+def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray) -> None:
     """Second look at the background, in place: per pixel the median of the preview crops
     in which the foot found with the first background does not cover it.
 
     The first background can keep a faint ghost of the foot where it passes often; the
     ghost joins the foot's blob and holds its bottom edge (a flat top in flight). Pixels the
-    foot covers in too many preview frames keep the first estimate.
+    foot covers in too many preview frames keep the first estimate. ``norm``: the crops
+    normalised (locate._normalised); overwritten.
     """
     n = len(crops)
-    norm = _normalised(crops)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
     for i, one in enumerate(crops):
         seg = segment(model, one)
@@ -111,11 +111,9 @@ def _refine_background(model: Model, crops: np.ndarray) -> None:
         cover = cv2.dilate(own.view(np.uint8), grow) > 0
         norm[i, y0: y0 + own.shape[0], x0: x0 + own.shape[1]][cover] = np.nan
     free = np.isfinite(norm).sum(axis=0)
-    med = np.empty(free.shape, np.float32)
-    with warnings.catch_warnings():  # all-NaN pixels (always covered) keep the first guess
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for r in range(0, len(med), 16):  # a band of rows at a time: bounded memory
-            med[r: r + 16] = np.nanmedian(norm[:, r: r + 16], axis=0)
+    med = np.empty(free.shape, np.float32)  # all-NaN pixels (always covered): first guess
+    for r in range(0, len(med), 16):  # a band of rows at a time: bounded memory
+        med[r: r + 16] = nanmedian0(norm[:, r: r + 16])
     bg = np.where(free >= max(5, REFINE_FREE_SHARE * n), med, model.bg).astype(np.float32)
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
