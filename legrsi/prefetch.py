@@ -76,6 +76,11 @@ class Prefetch(Generic[T]):
         finally:
             self.close()
 
+    @property
+    def backlog(self) -> int:
+        """Items decoded and waiting for the consumer (0 to ``depth``; approximate)."""
+        return self._queue.qsize()
+
     def close(self) -> None:
         """Stop the worker (if running) and wait for it to close the source."""
         self._stop.set()

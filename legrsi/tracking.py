@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
@@ -33,7 +33,7 @@ from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, preview_shifts, stab_setup
 from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
-from .video import FrameReader
+from .video import Frame, FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
 ProgressFn = Callable[[int], None]
@@ -160,14 +160,31 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         return _to_signal(models[i], np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
                           np.array(shifts, float).reshape(-1, 2))
 
-    for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
-        sh = frame_shift(stab, frame.image) if stab is not None else (0.0, 0.0)
+    # per-frame work the decoding thread does when it is ahead (frames wait for the
+    # measuring): the shake and the crops (OpenCV releases the GIL), else this thread does it
+    fetch: Prefetch[_Item] | None = None
+    state = {"active": active}
+
+    def items() -> Iterator[_Item]:
+        for frame in reader:
+            item = _Item(frame)
+            if fetch is not None and fetch.backlog >= AHEAD_BACKLOG:
+                item.prepare(models, stab, state["active"])
+            yield item
+
+    fetch = Prefetch(items())
+    for item in fetch:
+        frame = item.frame
+        sh = item.shift if item.shift is not None else _shift(stab, frame.image)
         if math.isnan(sh[0]):
             sh = last_shift
         last_shift = sh
         for i in active:
             model = models[i]
-            meas[i].extend(measure(model, crop(frame.image, model.roi, model.size, sh)))
+            cut = item.crops.get(i)
+            if cut is None:
+                cut = crop(frame.image, model.roi, model.size, sh)
+            meas[i].extend(measure(model, cut))
         times.append(frame.time)
         shifts.extend(sh)
         if progress is not None and frame.index % 64 == 0:
@@ -175,6 +192,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         if frame.time >= next_check:
             next_check = frame.time + max(PRUNE_EVERY_S, PRUNE_SPACING * frame.time)
             active, looks = still_promising(active, so_far, info.capture_fps, looks)
+            state["active"] = active
             if len(active) == 1:
                 next_check = math.inf
     if not times:
@@ -200,6 +218,34 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         raise NoMovementError(f"{info.path.name}: no foot found near the floor "
                               "(is the athlete's foot in frame?)")
     return signals
+
+
+AHEAD_BACKLOG = 2  # frames waiting for the measuring from which the decoder crops ahead
+
+
+def _shift(stab: Model | None, img: np.ndarray) -> tuple[float, float]:
+    """The frame's shake (full-resolution px; NaN when unsure; zero on a tripod)."""
+    return frame_shift(stab, img) if stab is not None else (0.0, 0.0)
+
+
+class _Item:
+    """A decoded frame with the work done on it ahead (on the decoding thread): its shake
+    as measured (NaN: unsure, left to the measuring thread) and crops per candidate."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+        self.shift: tuple[float, float] | None = None
+        self.crops: dict[int, np.ndarray] = {}
+
+    def prepare(self, models: list[Model], stab: Model | None, active: list[int]) -> None:
+        """Measure the shake and cut the crops of the ``active`` candidates (as the
+        measuring thread would: same values)."""
+        self.shift = sh = _shift(stab, self.frame.image)
+        if math.isnan(sh[0]):  # the previous frame's shift applies: left to the consumer
+            return
+        for i in active:
+            m = models[i]
+            self.crops[i] = crop(self.frame.image, m.roi, m.size, sh)
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
