@@ -13,6 +13,8 @@ import os
 from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -134,17 +136,34 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     prev = preview(info)
     locs = locate_candidates(prev, info, max_candidates) if roi is None else [_given(roi, info)]
     per_preview(prev, "sigma", lambda p: noise_sigma(p.frames))  # shared by the models,
-    per_preview(prev, "stab", stab_setup)                          # computed once
-    workers = _model_workers(prev, len(locs))
-    if workers == 1:  # on this thread: freed memory goes back to its own heap, not another
-        models = [_build_model(info, prev, loc) for loc in locs]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            models = list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
-    stab = next((m for m in models if m.stab_ref is not None), None)
+    stab = _shake(per_preview(prev, "stab", stab_setup))           # computed once
+    cuts = [(r, size) for r, _, size in (_grid(loc.roi, loc.foot_len) for loc in locs)]
     # decoding gets the cores the measuring (this thread) leaves free: on two cores, one
     # decoding thread (FFmpeg's frame threads would only compete with the measuring)
     reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
+    # per-frame work the decoding thread does ahead: the shake and the crops (OpenCV
+    # releases the GIL) while the models are built (decoding starts at once; the queue
+    # then holds only crops, AHEAD_BYTES in all) and later when frames wait for the
+    # measuring; else this thread does it
+    fetch: Prefetch[_Item] | None = None
+    state: dict[str, Any] = {"active": list(range(len(locs))), "ready": False}
+
+    def items() -> Iterator[_Item]:
+        for frame in reader:
+            item = _Item(frame)
+            if not state["ready"] or (fetch is not None and fetch.backlog >= AHEAD_BACKLOG):
+                item.prepare(cuts, stab, state["active"])
+            yield item
+
+    per_item = sum(w * h for _, (w, h) in cuts) + 1
+    fetch = Prefetch(items(), depth=int(min(max(6, AHEAD_BYTES // per_item), 512)))
+    fetch.start()
+    try:
+        models = _build_models(info, prev, locs)
+    except BaseException:
+        fetch.close()
+        raise
+    state["ready"] = True
     # per frame: its time, per candidate (bottom, foot x, contrast), the shake shift (x, y);
     # flat float arrays (8 bytes a number: a long clip costs little memory)
     times = array("d")
@@ -160,22 +179,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         return _to_signal(models[i], np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
                           np.array(shifts, float).reshape(-1, 2))
 
-    # per-frame work the decoding thread does when it is ahead (frames wait for the
-    # measuring): the shake and the crops (OpenCV releases the GIL), else this thread does it
-    fetch: Prefetch[_Item] | None = None
-    state = {"active": active}
-
-    def items() -> Iterator[_Item]:
-        for frame in reader:
-            item = _Item(frame)
-            if fetch is not None and fetch.backlog >= AHEAD_BACKLOG:
-                item.prepare(models, stab, state["active"])
-            yield item
-
-    fetch = Prefetch(items())
     for item in fetch:
-        frame = item.frame
-        sh = item.shift if item.shift is not None else _shift(stab, frame.image)
+        sh = item.shift if item.shift is not None else _shift(stab, item.image)
         if math.isnan(sh[0]):
             sh = last_shift
         last_shift = sh
@@ -183,14 +188,14 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
             model = models[i]
             cut = item.crops.get(i)
             if cut is None:
-                cut = crop(frame.image, model.roi, model.size, sh)
+                cut = crop(item.image, model.roi, model.size, sh)
             meas[i].extend(measure(model, cut))
-        times.append(frame.time)
+        times.append(item.time)
         shifts.extend(sh)
-        if progress is not None and frame.index % 64 == 0:
-            progress(frame.index + 1)
-        if frame.time >= next_check:
-            next_check = frame.time + max(PRUNE_EVERY_S, PRUNE_SPACING * frame.time)
+        if progress is not None and item.index % 64 == 0:
+            progress(item.index + 1)
+        if item.time >= next_check:
+            next_check = item.time + max(PRUNE_EVERY_S, PRUNE_SPACING * item.time)
             active, looks = still_promising(active, so_far, info.capture_fps, looks)
             state["active"] = active
             if len(active) == 1:
@@ -221,31 +226,60 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
 
 
 AHEAD_BACKLOG = 2  # frames waiting for the measuring from which the decoder crops ahead
+AHEAD_BYTES = 64e6  # crops decoded ahead at most (while the models are built)
 
 
-def _shift(stab: Model | None, img: np.ndarray) -> tuple[float, float]:
+def _build_models(info: VideoInfo, prev: Preview, locs: list[Located]) -> list[Model]:
+    workers = _model_workers(prev, len(locs))
+    if workers == 1:  # on this thread: freed memory goes back to its own heap, not another
+        return [_build_model(info, prev, loc) for loc in locs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
+
+
+@dataclass
+class _Shake:
+    """The shake reference of the preview (stabilize.stab_setup) for frame_shift."""
+
+    stab_ref: np.ndarray
+    stab_mask: np.ndarray
+    stab_scale: float
+
+
+def _shake(setup: tuple[np.ndarray | None, np.ndarray | None, float]) -> _Shake | None:
+    ref, mask, scale = setup
+    return None if ref is None or mask is None else _Shake(ref, mask, scale)
+
+
+def _shift(stab: _Shake | None, img: np.ndarray) -> tuple[float, float]:
     """The frame's shake (full-resolution px; NaN when unsure; zero on a tripod)."""
     return frame_shift(stab, img) if stab is not None else (0.0, 0.0)
 
 
 class _Item:
-    """A decoded frame with the work done on it ahead (on the decoding thread): its shake
-    as measured (NaN: unsure, left to the measuring thread) and crops per candidate."""
+    """A decoded frame (index, capture time s, pixels) with the work done on it ahead (on
+    the decoding thread): its shake as measured (NaN: unsure, left to the measuring
+    thread) and the crops per candidate; once cut, the frame's pixels are let go."""
 
     def __init__(self, frame: Frame) -> None:
-        self.frame = frame
+        self.index, self.time = frame.index, frame.time
+        self.image: np.ndarray | None = frame.image
         self.shift: tuple[float, float] | None = None
         self.crops: dict[int, np.ndarray] = {}
 
-    def prepare(self, models: list[Model], stab: Model | None, active: list[int]) -> None:
-        """Measure the shake and cut the crops of the ``active`` candidates (as the
-        measuring thread would: same values)."""
-        self.shift = sh = _shift(stab, self.frame.image)
+    def prepare(self, cuts: list[tuple[Roi, tuple[int, int]]], stab: _Shake | None,
+                active: list[int]) -> None:
+        """Measure the shake and cut the crops (region, analysis size (w, h)) of the
+        ``active`` candidates, as the measuring thread would (same values)."""
+        assert self.image is not None
+        self.shift = sh = _shift(stab, self.image)
         if math.isnan(sh[0]):  # the previous frame's shift applies: left to the consumer
             return
         for i in active:
-            m = models[i]
-            self.crops[i] = crop(self.frame.image, m.roi, m.size, sh)
+            roi, size = cuts[i]
+            cut = crop(self.image, roi, size, sh)
+            self.crops[i] = cut if cut.flags.owndata else cut.copy()  # not a view of it
+        self.image = None
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
