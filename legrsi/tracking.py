@@ -56,11 +56,18 @@ def _grid(roi: Roi, foot_len: float) -> tuple[Roi, float, tuple[int, int]]:
     return roi, scale, (max(8, round(roi.w * scale)), max(8, round(roi.h * scale)))
 
 
+def _model_memory(prev: Preview) -> float:
+    """Working memory of building one model (bytes; ~20 per crop pixel of the preview)."""
+    return float(prev.frames[0].size * len(prev.frames) * 20)
+
+
 def _model_workers(prev: Preview, n: int) -> int:
     """Models built at once (threads: NumPy sorts run in parallel), as many as the cores
-    and ~150 MB of working memory allow (a model needs ~20 bytes per crop pixel)."""
-    per_model = prev.frames[0].size * len(prev.frames) * 20
-    return max(1, min(n, os.cpu_count() or 1, int(150e6 // max(per_model, 1.0))))
+    and MODEL_BUDGET bytes of working memory allow."""
+    return max(1, min(n, os.cpu_count() or 1, int(MODEL_BUDGET // max(_model_memory(prev), 1.0))))
+
+
+MODEL_BUDGET = 150e6  # bytes of working memory for building the models (and crops ahead)
 
 
 def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
@@ -143,8 +150,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
     # per-frame work the decoding thread does ahead: the shake and the crops (OpenCV
     # releases the GIL) while the models are built (decoding starts at once; the queue
-    # then holds only crops, AHEAD_BYTES in all) and later when frames wait for the
-    # measuring; else this thread does it
+    # then holds only crops) and later when frames wait for the measuring; else this
+    # thread does it
     fetch: Prefetch[_Item] | None = None
     state: dict[str, Any] = {"active": list(range(len(locs))), "ready": False}
 
@@ -155,9 +162,12 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
                 item.prepare(cuts, stab, state["active"])
             yield item
 
+    # crops ahead: what the model building leaves of MODEL_BUDGET (none on long clips)
+    ahead = min(AHEAD_BYTES, MODEL_BUDGET - _model_memory(prev))
     per_item = sum(w * h for _, (w, h) in cuts) + 1
-    fetch = Prefetch(items(), depth=int(min(max(6, AHEAD_BYTES // per_item), 512)))
-    fetch.start()
+    fetch = Prefetch(items(), depth=int(min(max(6, ahead // per_item), 512)))
+    if ahead >= AHEAD_MIN:  # else decoding (its own buffers too) waits for the models
+        fetch.start()
     try:
         models = _build_models(info, prev, locs)
     except BaseException:
@@ -226,7 +236,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
 
 
 AHEAD_BACKLOG = 2  # frames waiting for the measuring from which the decoder crops ahead
-AHEAD_BYTES = 64e6  # crops decoded ahead at most (while the models are built)
+AHEAD_BYTES = 64e6  # crops cut ahead at most (bytes; while the models are built)
+AHEAD_MIN = 16e6  # less room than this: no decoding while the models are built
 
 
 def _build_models(info: VideoInfo, prev: Preview, locs: list[Located]) -> list[Model]:
