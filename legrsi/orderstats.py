@@ -14,8 +14,19 @@ import numpy as np
 
 
 def sort0(a: np.ndarray) -> np.ndarray:
-    """``a`` sorted along axis 0 (a copy; NaN last, as NumPy sorts)."""
-    return np.sort(a, axis=0)
+    """``a`` sorted along axis 0 (a copy; NaN last, as NumPy sorts).
+
+    uint8 stacks are sorted as int16 (NumPy sorts those 3-6x faster; same values), a band
+    of SORT_ROWS rows at a time (bounded extra memory)."""
+    if a.dtype != np.uint8 or a.ndim < 2:
+        return np.sort(a, axis=0)
+    out = np.empty_like(a)
+    for r in range(0, a.shape[1], SORT_ROWS):
+        out[:, r: r + SORT_ROWS] = np.sort(a[:, r: r + SORT_ROWS].astype(np.int16), axis=0)
+    return out
+
+
+SORT_ROWS = 32  # rows (axis 1) of a uint8 stack sorted at a time
 
 
 def median_sorted(s: np.ndarray) -> np.ndarray:
