@@ -297,10 +297,15 @@ def _trimmed(f: np.ndarray, bg: np.ndarray, tol: float, rounds: int = 2) -> np.n
     """Mean of each pixel's values within ``tol`` grey levels of its background estimate,
     repeated: a cluster mean is pulled by foot colours near the background's; this is not
     (no ghost of the foot where it passes often)."""
+    rows = 32  # a band of rows at a time (same values; no stack-sized temporaries)
     for _ in range(rounds):
-        near = np.abs(f - bg) < tol
-        n = near.sum(axis=0)
-        bg = np.where(n >= 3, _masked_sum(f, near) / np.maximum(n, 1), bg).astype(np.float32)
+        n = np.empty(bg.shape, np.intp)
+        total = np.empty(bg.shape, f.dtype)
+        for r in range(0, f.shape[1], rows):
+            near = np.abs(f[:, r: r + rows] - bg[r: r + rows]) < tol
+            n[r: r + rows] = near.sum(axis=0)
+            total[r: r + rows] = _masked_sum(f[:, r: r + rows], near, rows)
+        bg = np.where(n >= 3, total / np.maximum(n, 1), bg).astype(np.float32)
     return bg
 
 

@@ -126,7 +126,7 @@ def segment(model: Model, crop: np.ndarray
 
     Foreground = differs from the background by more than the noise threshold plus a share
     of the background's local gradient (edges flicker under compression). The foot blob is
-    the lowest of the big connected blobs (:func:`foot_label`).
+    the lowest of the big connected blobs (:func:`foot_blob`).
     """
     # (buffers reused, OpenCV ops: same values as the plain numpy expressions noted)
     work = model.work = model.work or Work(model)
@@ -150,13 +150,36 @@ def segment(model: Model, crop: np.ndarray
     mask = mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN]
     diff = diff[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]]
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    blob = foot_blob(joined, model.min_area)
+    if blob is None:
+        return None
+    return diff, mask, blob, x0, y0
+
+
+def foot_blob(joined: np.ndarray, min_area: int) -> np.ndarray | None:
+    """The stance foot's blob (bool mask like ``joined``) among the 8-connected blobs of a
+    uint8 mask, chosen as :func:`foot_label` chooses; None if none.
+
+    Same result as ``connectedComponentsWithStats`` + :func:`foot_label`, ~3x faster: the
+    labelling without OpenCV's statistics (those cost several times the labelling), areas
+    and bounding boxes only of the few blobs there are.
+    """
+    n, labels = cv2.connectedComponents(joined, connectivity=8)
     if n <= 1:
         return None
-    lab = foot_label(stats[1:], model.min_area)
-    if lab < 0:
-        return None
-    return diff, mask, labels == lab, x0, y0
+    if n > 17:  # many small blobs: one pass for all areas
+        ones = None
+        area = np.bincount(labels.ravel(), minlength=n)[1:]
+    else:
+        ones = [(labels == k).view(np.uint8) for k in range(1, n)]
+        area = np.array([cv2.countNonZero(one) for one in ones])
+    best, best_bottom = None, -1
+    for i in np.flatnonzero(area >= max(min_area, BLOB_SHARE * area.max())):
+        one = ones[i] if ones is not None else (labels == i + 1).view(np.uint8)
+        _, y, w, h = cv2.boundingRect(one)
+        if h >= 0.25 * w and y + h > best_bottom:  # the first of equally low ones
+            best, best_bottom = one, y + h
+    return None if best is None else best.view(bool)
 
 
 def foot_label(stats: np.ndarray, min_area: int) -> int:

@@ -14,8 +14,19 @@ import numpy as np
 
 
 def sort0(a: np.ndarray) -> np.ndarray:
-    """``a`` sorted along axis 0 (a copy; NaN last, as NumPy sorts)."""
-    return np.sort(a, axis=0)
+    """``a`` sorted along axis 0 (a copy; NaN last, as NumPy sorts).
+
+    uint8 stacks are sorted as int16 (NumPy sorts those 3-6x faster; same values), a band
+    of SORT_ROWS rows at a time (bounded extra memory)."""
+    if a.dtype != np.uint8 or a.ndim < 2:
+        return np.sort(a, axis=0)
+    out = np.empty_like(a)
+    for r in range(0, a.shape[1], SORT_ROWS):
+        out[:, r: r + SORT_ROWS] = np.sort(a[:, r: r + SORT_ROWS].astype(np.int16), axis=0)
+    return out
+
+
+SORT_ROWS = 32  # rows (axis 1) of a uint8 stack sorted at a time
 
 
 def median_sorted(s: np.ndarray) -> np.ndarray:
@@ -57,3 +68,17 @@ def median0(a: np.ndarray) -> np.ndarray:
 def percentile0(a: np.ndarray, q: float) -> np.ndarray:
     """``np.percentile(a, q, axis=0)`` for one Python-number q, faster."""
     return percentile_sorted(sort0(a), q)
+
+
+def nanmedian0(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=0)`` of a float stack (n, ...), faster (one sort, no masked
+    arrays; all-NaN columns give NaN without a warning)."""
+    s = np.sort(a, axis=0)  # NaN last
+    k = len(a) - np.isnan(s).sum(axis=0)  # values per column
+    h = k // 2
+    lo = np.take_along_axis(s, np.maximum(np.where(k % 2 == 1, h, h - 1), 0)[None], axis=0)[0]
+    hi = np.take_along_axis(s, np.minimum(h, len(a) - 1)[None], axis=0)[0]
+    out = np.add(lo, hi)
+    np.true_divide(out, 2.0, out=out, casting="unsafe")
+    out[k == 0] = np.nan
+    return out

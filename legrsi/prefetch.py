@@ -34,6 +34,7 @@ class Prefetch(Generic[T]):
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._iterated = False
 
     def _put(self, item: object) -> bool:
         while not self._stop.is_set():
@@ -59,12 +60,19 @@ class Prefetch(Generic[T]):
                 close()
         self._put(_END)
 
+    def start(self) -> None:
+        """Start the worker now (else the iteration starts it): it fills the queue while
+        the consumer does other work. Pair with iterating or :meth:`close`."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="legrsi-prefetch",
+                                            daemon=True)
+            self._thread.start()
+
     def __iter__(self) -> Iterator[T]:
-        if self._thread is not None:
+        if self._iterated:
             raise RuntimeError("Prefetch can be iterated only once")
-        self._thread = threading.Thread(target=self._work, name="legrsi-prefetch",
-                                        daemon=True)
-        self._thread.start()
+        self._iterated = True
+        self.start()
         try:
             while True:
                 item = self._queue.get()
@@ -75,6 +83,11 @@ class Prefetch(Generic[T]):
                 yield item  # type: ignore[misc]
         finally:
             self.close()
+
+    @property
+    def backlog(self) -> int:
+        """Items decoded and waiting for the consumer (0 to ``depth``; approximate)."""
+        return self._queue.qsize()
 
     def close(self) -> None:
         """Stop the worker (if running) and wait for it to close the source."""

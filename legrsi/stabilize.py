@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
 
 from .locate import Preview
-from .measure import Model, shrink
+from .measure import shrink
 from .orderstats import median0, percentile0
 
 T = TypeVar("T")
@@ -62,7 +62,16 @@ def preview_shifts(prev: Preview) -> np.ndarray:
     return raw if raw is not None else np.zeros((len(prev.frames), 2))
 
 
-def frame_shift(model: Model, img: np.ndarray) -> tuple[float, float]:
+class ShakeRef(Protocol):
+    """What frame_shift needs: stab_setup's reference picture, mask and scale (a Model
+    carries them)."""
+
+    stab_ref: np.ndarray | None
+    stab_mask: np.ndarray | None
+    stab_scale: float
+
+
+def frame_shift(model: ShakeRef, img: np.ndarray) -> tuple[float, float]:
     """Shake of a frame against the reference (full-resolution px; NaN when unsure)."""
     assert model.stab_ref is not None and model.stab_mask is not None
     h, w = model.stab_ref.shape

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -29,12 +30,12 @@ from .locate import (
     preview,
 )
 from .measure import Model, crop, measure, segment, thr_map
-from .orderstats import percentile_sorted, sort0
+from .orderstats import nanmedian0, percentile_sorted, sort0
 from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, preview_shifts, stab_setup
 from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
-from .video import FrameReader
+from .video import Frame, FrameReader
 
 ANALYSIS_FOOT_PX = 110.0  # the foot is analysed at about this many pixels long
 ProgressFn = Callable[[int], None]
@@ -55,11 +56,18 @@ def _grid(roi: Roi, foot_len: float) -> tuple[Roi, float, tuple[int, int]]:
     return roi, scale, (max(8, round(roi.w * scale)), max(8, round(roi.h * scale)))
 
 
+def _model_memory(prev: Preview) -> float:
+    """Working memory of building one model (bytes; ~20 per crop pixel of the preview)."""
+    return float(prev.frames[0].size * len(prev.frames) * 20)
+
+
 def _model_workers(prev: Preview, n: int) -> int:
     """Models built at once (threads: NumPy sorts run in parallel), as many as the cores
-    and ~150 MB of working memory allow (a model needs ~20 bytes per crop pixel)."""
-    per_model = prev.frames[0].size * len(prev.frames) * 20
-    return max(1, min(n, os.cpu_count() or 1, int(150e6 // max(per_model, 1.0))))
+    and MODEL_BUDGET bytes of working memory allow."""
+    return max(1, min(n, os.cpu_count() or 1, int(MODEL_BUDGET // max(_model_memory(prev), 1.0))))
+
+
+MODEL_BUDGET = 150e6  # bytes of working memory for building the models (and crops ahead)
 
 
 def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
@@ -82,26 +90,27 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
         stable = np.arange(bg.size)
     rng = np.random.default_rng(0)
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
-    thr = max(7.0, 4.0 * noise_sigma(_normalised(crops)))
+    norm = _normalised(crops)  # also the second look at the background's (it NaNs them)
+    thr = max(7.0, 4.0 * noise_sigma(norm))
     stab_ref, stab_mask, stab_scale = per_preview(prev, "stab", stab_setup)
     foot_px = loc.foot_len * scale
     model = Model(roi, scale, size, bg, gain_idx, thr, thr_map(bg, thr),
                    max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
                    stab_ref, stab_mask, stab_scale, foot_px)
-    _refine_background(model, crops)
+    _refine_background(model, crops, norm)
     return model
 
 
-def _refine_background(model: Model, crops: np.ndarray) -> None:
+def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray) -> None:
     """Second look at the background, in place: per pixel the median of the preview crops
     in which the foot found with the first background does not cover it.
 
     The first background can keep a faint ghost of the foot where it passes often; the
     ghost joins the foot's blob and holds its bottom edge (a flat top in flight). Pixels the
-    foot covers in too many preview frames keep the first estimate.
+    foot covers in too many preview frames keep the first estimate. ``norm``: the crops
+    normalised (locate._normalised); overwritten.
     """
     n = len(crops)
-    norm = _normalised(crops)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
     for i, one in enumerate(crops):
         seg = segment(model, one)
@@ -111,11 +120,9 @@ def _refine_background(model: Model, crops: np.ndarray) -> None:
         cover = cv2.dilate(own.view(np.uint8), grow) > 0
         norm[i, y0: y0 + own.shape[0], x0: x0 + own.shape[1]][cover] = np.nan
     free = np.isfinite(norm).sum(axis=0)
-    med = np.empty(free.shape, np.float32)
-    with warnings.catch_warnings():  # all-NaN pixels (always covered) keep the first guess
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for r in range(0, len(med), 16):  # a band of rows at a time: bounded memory
-            med[r: r + 16] = np.nanmedian(norm[:, r: r + 16], axis=0)
+    med = np.empty(free.shape, np.float32)  # all-NaN pixels (always covered): first guess
+    for r in range(0, len(med), 16):  # a band of rows at a time: bounded memory
+        med[r: r + 16] = nanmedian0(norm[:, r: r + 16])
     bg = np.where(free >= max(5, REFINE_FREE_SHARE * n), med, model.bg).astype(np.float32)
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
@@ -136,17 +143,37 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     prev = preview(info)
     locs = locate_candidates(prev, info, max_candidates) if roi is None else [_given(roi, info)]
     per_preview(prev, "sigma", lambda p: noise_sigma(p.frames))  # shared by the models,
-    per_preview(prev, "stab", stab_setup)                          # computed once
-    workers = _model_workers(prev, len(locs))
-    if workers == 1:  # on this thread: freed memory goes back to its own heap, not another
-        models = [_build_model(info, prev, loc) for loc in locs]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            models = list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
-    stab = next((m for m in models if m.stab_ref is not None), None)
+    stab = _shake(per_preview(prev, "stab", stab_setup))           # computed once
+    cuts = [(r, size) for r, _, size in (_grid(loc.roi, loc.foot_len) for loc in locs)]
     # decoding gets the cores the measuring (this thread) leaves free: on two cores, one
     # decoding thread (FFmpeg's frame threads would only compete with the measuring)
     reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
+    # per-frame work the decoding thread does ahead: the shake and the crops (OpenCV
+    # releases the GIL) while the models are built (decoding starts at once; the queue
+    # then holds only crops) and later when frames wait for the measuring; else this
+    # thread does it
+    fetch: Prefetch[_Item] | None = None
+    state: dict[str, Any] = {"active": list(range(len(locs))), "ready": False}
+
+    def items() -> Iterator[_Item]:
+        for frame in reader:
+            item = _Item(frame)
+            if not state["ready"] or (fetch is not None and fetch.backlog >= AHEAD_BACKLOG):
+                item.prepare(cuts, stab, state["active"])
+            yield item
+
+    # crops ahead: what the model building leaves of MODEL_BUDGET (none on long clips)
+    ahead = min(AHEAD_BYTES, MODEL_BUDGET - _model_memory(prev))
+    per_item = sum(w * h for _, (w, h) in cuts) + 1
+    fetch = Prefetch(items(), depth=int(min(max(6, ahead // per_item), 512)))
+    if ahead >= AHEAD_MIN:  # else decoding (its own buffers too) waits for the models
+        fetch.start()
+    try:
+        models = _build_models(info, prev, locs)
+    except BaseException:
+        fetch.close()
+        raise
+    state["ready"] = True
     # per frame: its time, per candidate (bottom, foot x, contrast), the shake shift (x, y);
     # flat float arrays (8 bytes a number: a long clip costs little memory)
     times = array("d")
@@ -162,21 +189,25 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         return _to_signal(models[i], np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
                           np.array(shifts, float).reshape(-1, 2))
 
-    for frame in Prefetch(reader):  # decoding runs ahead on a worker thread
-        sh = frame_shift(stab, frame.image) if stab is not None else (0.0, 0.0)
+    for item in fetch:
+        sh = item.shift if item.shift is not None else _shift(stab, item.image)
         if math.isnan(sh[0]):
             sh = last_shift
         last_shift = sh
         for i in active:
             model = models[i]
-            meas[i].extend(measure(model, crop(frame.image, model.roi, model.size, sh)))
-        times.append(frame.time)
+            cut = item.crops.get(i)
+            if cut is None:
+                cut = crop(item.image, model.roi, model.size, sh)
+            meas[i].extend(measure(model, cut))
+        times.append(item.time)
         shifts.extend(sh)
-        if progress is not None and frame.index % 64 == 0:
-            progress(frame.index + 1)
-        if frame.time >= next_check:
-            next_check = frame.time + max(PRUNE_EVERY_S, PRUNE_SPACING * frame.time)
+        if progress is not None and item.index % 64 == 0:
+            progress(item.index + 1)
+        if item.time >= next_check:
+            next_check = item.time + max(PRUNE_EVERY_S, PRUNE_SPACING * item.time)
             active, looks = still_promising(active, so_far, info.capture_fps, looks)
+            state["active"] = active
             if len(active) == 1:
                 next_check = math.inf
     if not times:
@@ -202,6 +233,64 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         raise NoMovementError(f"{info.path.name}: no foot found near the floor "
                               "(is the athlete's foot in frame?)")
     return signals
+
+
+AHEAD_BACKLOG = 2  # frames waiting for the measuring from which the decoder crops ahead
+AHEAD_BYTES = 64e6  # crops cut ahead at most (bytes; while the models are built)
+AHEAD_MIN = 16e6  # less room than this: no decoding while the models are built
+
+
+def _build_models(info: VideoInfo, prev: Preview, locs: list[Located]) -> list[Model]:
+    workers = _model_workers(prev, len(locs))
+    if workers == 1:  # on this thread: freed memory goes back to its own heap, not another
+        return [_build_model(info, prev, loc) for loc in locs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda loc: _build_model(info, prev, loc), locs))
+
+
+@dataclass
+class _Shake:
+    """The shake reference of the preview (stabilize.stab_setup) for frame_shift."""
+
+    stab_ref: np.ndarray
+    stab_mask: np.ndarray
+    stab_scale: float
+
+
+def _shake(setup: tuple[np.ndarray | None, np.ndarray | None, float]) -> _Shake | None:
+    ref, mask, scale = setup
+    return None if ref is None or mask is None else _Shake(ref, mask, scale)
+
+
+def _shift(stab: _Shake | None, img: np.ndarray) -> tuple[float, float]:
+    """The frame's shake (full-resolution px; NaN when unsure; zero on a tripod)."""
+    return frame_shift(stab, img) if stab is not None else (0.0, 0.0)
+
+
+class _Item:
+    """A decoded frame (index, capture time s, pixels) with the work done on it ahead (on
+    the decoding thread): its shake as measured (NaN: unsure, left to the measuring
+    thread) and the crops per candidate; once cut, the frame's pixels are let go."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.index, self.time = frame.index, frame.time
+        self.image: np.ndarray | None = frame.image
+        self.shift: tuple[float, float] | None = None
+        self.crops: dict[int, np.ndarray] = {}
+
+    def prepare(self, cuts: list[tuple[Roi, tuple[int, int]]], stab: _Shake | None,
+                active: list[int]) -> None:
+        """Measure the shake and cut the crops (region, analysis size (w, h)) of the
+        ``active`` candidates, as the measuring thread would (same values)."""
+        assert self.image is not None
+        self.shift = sh = _shift(stab, self.image)
+        if math.isnan(sh[0]):  # the previous frame's shift applies: left to the consumer
+            return
+        for i in active:
+            roi, size = cuts[i]
+            cut = crop(self.image, roi, size, sh)
+            self.crops[i] = cut if cut.flags.owndata else cut.copy()  # not a view of it
+        self.image = None
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
-from legrsi.orderstats import median0, percentile0, percentile_sorted, sort0
+from legrsi.orderstats import median0, nanmedian0, percentile0, percentile_sorted, sort0
 
 QS = [0, 1, 3, 10, 15, 25, 33.3, 50, 66.7, 85, 90, 97, 99, 100]
 
@@ -45,3 +47,18 @@ def test_random_stacks() -> None:
         q = float(rng.uniform(0, 100))
         assert np.array_equal(percentile0(a, q), np.percentile(a, q, axis=0))
         assert np.array_equal(median0(a), np.median(a, axis=0))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 24, 25, 96])
+def test_nanmedian_like_numpy(n: int) -> None:
+    rng = np.random.default_rng(n)
+    a = rng.normal(120, 40, (n, 9, 7)).astype(np.float32)
+    a[:, :2] = np.round(a[:, :2])  # ties
+    a[rng.random(a.shape) < 0.4] = np.nan
+    a[:, 0, 0] = np.nan  # an all-NaN column
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = np.nanmedian(a, axis=0)
+    mine = nanmedian0(a)
+    assert mine.dtype == ref.dtype
+    assert np.array_equal(mine, ref, equal_nan=True)
