@@ -251,7 +251,7 @@ def _median1(values: np.ndarray) -> float:
 
 
 WIDE_SHARE = 0.6  # a row changed across this share of the region ...
-WIDE_FEET = 2.5  # ... and this many times the region's foot_px is a line, not a foot
+WIDE_FEET = 3.5  # ... and this many times the region's foot_px (~1.5-2 real feet) is a line
 _KERNEL = np.ones((3, 3), np.uint8)
 _JOIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 _MARGIN = 8  # pixels kept around the foreground: more than the closing (3) reaches
