@@ -156,7 +156,7 @@ BAND_SHARE = 0.15  # a blob's lowest rows, as a share of its width, give its sol
 FOOT_SCALE = 0.45  # "foot_len" of a region: at least this share of the soles' upper quartile
 
 
-LOWEST_SHARE = 0.25  # support (share of the best cluster's) the lowest floor cluster needs
+LOWEST_SHARE = 0.15  # support (share of the best cluster's) the lowest floor cluster needs
 
 
 def _floor_candidates(pts: np.ndarray, h: int, k: int) -> list[float]:
