@@ -28,6 +28,26 @@ CASES: dict[str, tuple[SynthSpec, float | None]] = {
     "drop_jump": (SynthSpec(movement="drop", fps=240, width=960, height=540, seed=19), None),
 }
 
+# Held out: the same kinds of clip with seeds never used to tune the detector (check that a
+# change generalises: `python benchmarks/accuracy.py --holdout`). Not part of the test suite.
+HOLDOUT: dict[str, tuple[SynthSpec, float | None]] = {
+    "hops_240fps_720p_s31": (SynthSpec(n_hops=5, fps=240, width=1280, height=720, seed=31),
+                             None),
+    "hops_240fps_720p_s32": (SynthSpec(n_hops=5, fps=240, width=1280, height=720, seed=32),
+                             None),
+    "hops_120fps_720p_s33": (SynthSpec(n_hops=5, fps=120, width=1280, height=720, seed=33),
+                             None),
+    "hops_240fps_540p_s34": (SynthSpec(n_hops=6, fps=240, width=960, height=540, seed=34),
+                             None),
+    "single_jump_s35": (SynthSpec(movement="single", fps=240, width=960, height=540, seed=35),
+                        None),
+    "single_jump_720p_s36": (SynthSpec(movement="single", fps=240, width=1280, height=720,
+                                       seed=36), None),
+    "drop_jump_s37": (SynthSpec(movement="drop", fps=240, width=960, height=540, seed=37), None),
+    "handheld_shake_s38": (SynthSpec(n_hops=4, fps=240, width=960, height=540, shake_px=3.0,
+                                     seed=38), None),
+}
+
 
 @dataclass
 class Score:

@@ -121,3 +121,10 @@ def _generated_params() -> list:
 def test_accuracy_bar_generated(rendered, name: str) -> None:
     s = rendered[name]
     assert s.passes(), s
+
+
+def test_holdout_seeds_are_not_the_tuned_ones() -> None:
+    from legrsi.truthcheck import CASES, HOLDOUT
+
+    tuned = {spec.seed for spec, _ in CASES.values()}
+    assert HOLDOUT and not tuned & {spec.seed for spec, _ in HOLDOUT.values()}
