@@ -66,7 +66,7 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     tt, hh = t[idx] - t0, h[idx]
     b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
     if len(idx) >= 4:  # one outlying sample (the outline briefly merged or cut): drop it
-        drop = _outlier(tt, hh - curv * tt * tt, max(EDGE_OUTLIER_PX, LOO_NOISE * noise))
+        drop = _outlier(tt, hh - curv * tt * tt, max(EDGE_OUTLIER_PX, EDGE_OUTLIER_NOISE * noise))
         if drop is not None:
             keep = np.arange(len(idx)) != drop
             tt, hh = tt[keep], hh[keep]
@@ -103,8 +103,8 @@ def _outlier(t: np.ndarray, y: np.ndarray, tol: float) -> int | None:
 
 EDGE_MAX_SHIFT = 4.0  # frames a refined edge may lie from the threshold crossing
 EDGE_SAMPLES = 4  # clear samples a flight edge is extrapolated from
-EDGE_OUTLIER_PX = 2.0  # a sample this far from the edge's line is dropped
-LOO_NOISE = 4  # ... the one nearest the floor: this many noise sigmas from the others' line
+EDGE_OUTLIER_PX = 2.0  # a sample this far from the line through the others is dropped ...
+EDGE_OUTLIER_NOISE = 4.0  # ... or this many noise sigmas, if that is more
 
 
 def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> float:
@@ -154,4 +154,3 @@ def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, n
         else:
             confs[j] = 0.3
     return out[0], out[1], confs[0], confs[1]
-
