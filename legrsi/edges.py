@@ -64,7 +64,12 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
         return None
     t0 = float(t[idx[0]] if rising else t[idx[-1]])
     tt, hh = t[idx] - t0, h[idx]
-    b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
+    z = hh - curv * tt * tt
+    if len(idx) >= 4:  # the far samples shifted as a block (the outline's lowest part lost)
+        near = slice(None) if rising else slice(None, None, -1)
+        z[near] = _unjump(z[near], max(UNJUMP_PX, EDGE_OUTLIER_NOISE * noise))
+        hh = z + curv * tt * tt
+    b, c = np.polyfit(tt, z, 1)
     if len(idx) >= 4:  # one outlying sample (the outline briefly merged or cut): drop it
         drop = _outlier(tt, hh - curv * tt * tt, max(EDGE_OUTLIER_PX, EDGE_OUTLIER_NOISE * noise))
         if drop is not None:
@@ -82,6 +87,28 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
     roots = sorted(((-b + r) / (2 * curv), (-b - r) / (2 * curv)))
     # the crossing on this edge's side of the samples: before them rising, after falling
     return t0 + (roots[0] if rising else roots[1])
+
+
+def _unjump(z: np.ndarray, tol: float) -> np.ndarray:
+    """Samples ``z`` (px, ordered from the floor outwards, evenly spaced, curvature removed:
+    a straight line) with one upward step removed. Where the outline's lowest part stops
+    being seen (a dark outsole in front of a dark skirting), every sample beyond reads
+    higher by the same amount; the outline never reads lower than the foot. A step is one
+    difference between neighbours that is more than ``tol`` above the others while those
+    agree to within a third of it; the samples beyond it are moved down by the excess."""
+    d = np.diff(z)
+    if len(d) < 3:
+        return z
+    out = z.copy()
+    best, best_dev, best_spread = -1, 0.0, 0.0
+    for j in range(len(d)):
+        rest = np.delete(d, j)
+        dev = float(d[j] - np.median(rest))
+        if dev > best_dev:
+            best, best_dev, best_spread = j, dev, float(rest.max() - rest.min())
+    if best >= 0 and best_dev > max(tol, UNJUMP_SPREAD * best_spread):
+        out[best + 1:] -= best_dev
+    return out
 
 
 def _outlier(t: np.ndarray, y: np.ndarray, tol: float) -> int | None:
@@ -105,6 +132,8 @@ EDGE_MAX_SHIFT = 4.0  # frames a refined edge may lie from the threshold crossin
 EDGE_SAMPLES = 4  # clear samples a flight edge is extrapolated from
 EDGE_OUTLIER_PX = 2.0  # a sample this far from the line through the others is dropped ...
 EDGE_OUTLIER_NOISE = 4.0  # ... or this many noise sigmas, if that is more
+UNJUMP_PX = 3.0  # a step of the outline (px) must be this big ...
+UNJUMP_SPREAD = 3.0  # ... and this many times the spread of the other gaps
 
 
 def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> float:

@@ -71,6 +71,7 @@ def _resting_spread(height: np.ndarray, fps: float) -> float:
 
 
 REST_S = 0.1  # s: still this long = resting, not the slow top of a flight
+EDGE_LO = 2.0  # x on_px: flight samples below this are too near the floor for the edge fit
 
 
 def despike(height: np.ndarray, fps: float) -> np.ndarray:
@@ -245,7 +246,7 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     for v, s, e in runs:
         if v != AIR:
             continue
-        t_to, t_ld, c_to, c_ld = refine_flight(sig.times, sig.height, s, e, 2.0 * th.on_px,
+        t_to, t_ld, c_to, c_ld = refine_flight(sig.times, sig.height, s, e, EDGE_LO * th.on_px,
                                                sig.px_noise)
         if s > 0 and _before_is_contact(state, s):
             events.append(_event(TAKEOFF, sig.times, s, t_to, c_to, sig.conf))

@@ -43,6 +43,24 @@ def test_landing_edge_ignores_a_sample_read_high_near_the_floor() -> None:
     assert abs(t_land - 90 / FPS) * FPS < 0.5
 
 
+def test_edges_see_through_a_step_where_the_outsole_vanishes() -> None:
+    """A dark outsole in front of a dark skirting: every sample higher than ~10 px reads
+    5 px high (the outline's lowest part is lost there). Both edges come from the samples
+    below the step, with the slope of those above it."""
+    t, h = _flight()
+    h_bad = h.copy()
+    h_bad[10:90] = np.where(h[10:90] > 10.0, h[10:90] + 5.0, h[10:90])
+    t_to, t_land, _, _ = refine_flight(t, h_bad, 10, 90, 2.0, 0.3)
+    assert t_to is not None and t_land is not None
+    assert abs(t_to * FPS - 9.5) < 0.25 and abs(t_land * FPS - 89.5) < 0.25  # exact: 9.5, 89.5
+    # jitter of the outline is not a step
+    rng = np.random.default_rng(3)
+    h_j = h + np.where(h > 2.0, rng.uniform(-1.0, 1.0, len(h)), 0.0)
+    t_to, t_land, _, _ = refine_flight(t, h_j, 10, 90, 2.0, 0.3)
+    assert t_to is not None and t_land is not None
+    assert abs(t_to * FPS - 9.5) < 0.35 and abs(t_land * FPS - 89.5) < 0.35
+
+
 def test_a_wild_sample_does_not_make_a_flight_unballistic() -> None:
     t, h = _flight()
     spiked = h.copy()
