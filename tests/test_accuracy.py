@@ -74,13 +74,11 @@ def test_accuracy_bar(analysed, name: str) -> None:
 # the table). Strict: a case that starts passing fails here until its mark is removed.
 GENERATED_XFAIL = {
     "dim_hevc": "a dark shoe over the dark skirting and floor in dim light: the lowest "
-                "pixels of the shoe do not stand out, edges up to 2 frames off, 57 % of durations",
+                "pixels of the shoe do not stand out, edges up to 2 frames off, 43 % of durations",
     "flicker_100hz": "the candidate floor lines miss the real floor (blob bottoms rest on "
                      "the skirting line)",
     "single_jump": "edges within 1 frame but the flight 1.15 frame-times long: the foot reads "
                    "~2 px high in the last frames before landing",
-    "drop_jump": "every event within 1 frame, but the contact is 1.2 frame-times short "
-                 "(the landing from the box read late)",
 }
 
 
