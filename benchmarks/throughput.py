@@ -5,7 +5,8 @@ Measures, side by side in one run and each in a fresh child process (best of --r
 runs interleaved so a busy machine slows all of them alike):
 
 * decode only: PyAV taking the luma plane of every frame, with FFmpeg's threads and without
-  (the faster of the two is the reference),
+  (the faster of the two is the reference); on two cores also decoding while another process
+  keeps the other core busy (what decoding reaches when anything runs beside it),
 * `legrsi analyze CLIP --no-video --no-plot` (wall clock of the command, start-up included),
   the same with the signal plot, and with the annotated video,
 * peak resident memory of each (the child's own maximum RSS),
@@ -35,6 +36,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "... the same with the --baseline source tree"
+# decoding on one core while another process keeps the other core busy (two cores): what
+# decoding can reach while anything else runs beside it (not a reference for the ratios)
+BUSY = "decode, 1 thread, other core busy (not a reference)"
+BURN = "x = 0\nwhile True:\n    x += 1"
 
 # Children report their own peak memory (VmHWM of their own address space: the maximum RSS
 # that getrusage reports for a child also counts the parent's pages it had before exec).
@@ -215,6 +220,8 @@ def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
         "decode, FFmpeg threads": None, "decode, 1 thread": None,
         "analyze --no-video --no-plot": [*base, "--no-video", "--no-plot"],
     }
+    if (os.cpu_count() or 1) == 2:  # the ceiling of decoding next to any other work
+        runs[BUSY] = None
     if baseline is not None:
         runs[BASELINE] = [*base, "--no-video", "--no-plot"]
     if roi:
@@ -229,8 +236,15 @@ def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
         for name, cmd in runs.items():
             if cmd is None:
                 threads = "auto" if "FFmpeg" in name else "none"
-                _, peak, text = run_child([sys.executable, "-c", DECODE_CHILD, str(clip),
-                                           threads])
+                burner = subprocess.Popen([sys.executable, "-c", BURN]) if name == BUSY \
+                    else None
+                try:
+                    _, peak, text = run_child([sys.executable, "-c", DECODE_CHILD, str(clip),
+                                               threads])
+                finally:
+                    if burner is not None:
+                        burner.kill()
+                        burner.wait()
                 res = json.loads(text)
                 fps = res["frames"] / res["seconds"]
             else:
