@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .events import detect, flight_score
 from .types import FootSignal, LegrsiError
 
-PRUNE_EVERY_S = 1.0  # s of capture between the first looks at which candidates show hops
+PRUNE_EVERY_S = 0.5  # s of capture between the first looks at which candidates show hops
 PRUNE_SPACING = 0.25  # later looks: at least this share of the capture time so far apart
 PRUNE_BEST_SCORE = 2.0  # flight score (about 2 clear flights) the best candidate needs first
 PRUNE_SHARE = 0.1  # a candidate below this share of the best score shows nothing
