@@ -64,18 +64,16 @@ def _edge_root(t: np.ndarray, h: np.ndarray, lo: float, rising: bool,
         return None
     t0 = float(t[idx[0]] if rising else t[idx[-1]])
     tt, hh = t[idx] - t0, h[idx]
-    z = hh - curv * tt * tt
+    z = hh - curv * tt * tt  # a straight line b t + c
     if len(idx) >= 4:  # the far samples shifted as a block (the outline's lowest part lost)
         near = slice(None) if rising else slice(None, None, -1)
         z[near] = _unjump(z[near], max(UNJUMP_PX, EDGE_OUTLIER_NOISE * noise))
-        hh = z + curv * tt * tt
     b, c = np.polyfit(tt, z, 1)
     if len(idx) >= 4:  # one outlying sample (the outline briefly merged or cut): drop it
-        drop = _outlier(tt, hh - curv * tt * tt, max(EDGE_OUTLIER_PX, EDGE_OUTLIER_NOISE * noise))
+        drop = _outlier(tt, z, max(EDGE_OUTLIER_PX, EDGE_OUTLIER_NOISE * noise))
         if drop is not None:
             keep = np.arange(len(idx)) != drop
-            tt, hh = tt[keep], hh[keep]
-            b, c = np.polyfit(tt, hh - curv * tt * tt, 1)
+            b, c = np.polyfit(tt[keep], z[keep], 1)
     if (b <= 0) if rising else (b >= 0):
         return None
     if curv == 0.0:
