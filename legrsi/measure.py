@@ -119,6 +119,21 @@ def measure(model: Model, crop: np.ndarray) -> tuple[float, float, float]:
     return y0 + top + edge, foot_x, contrast
 
 
+def darkening_below(model: Model, start: int, foot_x: float) -> np.ndarray:
+    """Of the crop just measured (:func:`measure`), how much darker than the background
+    each row from ``start`` down is (grey levels, mean over the columns within half a foot
+    length of ``foot_x``, analysis px); shape (crop rows - start,)."""
+    work = model.work
+    assert work is not None, "measure() first"
+    half = 0.5 * model.foot_px
+    w = work.f.shape[1]
+    xa, xb = int(max(0, foot_x - half)), int(min(w, foot_x + half + 1))
+    if xb <= xa:
+        return np.full(work.f.shape[0] - start, np.nan)
+    dark = work.scaled_bg[start:, xa:xb] - work.f[start:, xa:xb]
+    return cv2.reduce(dark, 1, cv2.REDUCE_AVG).ravel()
+
+
 def segment(model: Model, crop: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None:
     """Foreground of a crop and its stance-foot blob: (diff, mask, blob, x0, y0) cut to the

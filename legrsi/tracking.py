@@ -19,6 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .floorline import ShadowAccumulator, shadow_offset
 from .locate import (
     Located,
     Preview,
@@ -29,7 +30,7 @@ from .locate import (
     noise_sigma,
     preview,
 )
-from .measure import Model, crop, measure, segment, thr_map
+from .measure import Model, crop, darkening_below, measure, segment, thr_map
 from .orderstats import nanmedian0, percentile_sorted, sort0
 from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
@@ -178,6 +179,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     # flat float arrays (8 bytes a number: a long clip costs little memory)
     times = array("d")
     meas = [array("d") for _ in models]
+    shadows = [ShadowAccumulator(m.size[1]) for m in models]
     shifts = array("d")
     last_shift = (0.0, 0.0)
     active = list(range(len(models)))  # candidates still measured
@@ -199,7 +201,9 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
             cut = item.crops.get(i)
             if cut is None:
                 cut = crop(item.image, model.roi, model.size, sh)
-            meas[i].extend(measure(model, cut))
+            got = measure(model, cut)
+            meas[i].extend(got)
+            _look_below(shadows[i], model, got)
         times.append(item.time)
         shifts.extend(sh)
         if progress is not None and item.index % 64 == 0:
@@ -218,13 +222,13 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         warnings.append(f"decoded {len(times)} frames but the file announces {hint}: "
                         "it may be truncated; analysed the decodable part")
     signals = []
-    for model, out in zip(models, meas, strict=True):
+    for model, out, shadow in zip(models, meas, shadows, strict=True):
         if len(out) != 3 * len(times):  # dropped early: it showed nothing
             continue
         arr = np.array(out, float).reshape(-1, 3)
         try:
             sig = _to_signal(model, np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
-                             np.array(shifts, float).reshape(-1, 2))
+                             np.array(shifts, float).reshape(-1, 2), shadow)
         except NoMovementError:
             continue
         sig.warnings.extend(warnings)
@@ -302,15 +306,31 @@ def _given(roi: Roi, info: VideoInfo) -> Located:
     return Located(roi=roi, floor_y=roi.y + roi.h * 0.85, foot_len=roi.h / 2.5)
 
 
+def _look_below(acc: ShadowAccumulator, model: Model, got: tuple[float, float, float]
+                ) -> None:
+    """Add the rows below the foot just measured (bottom, foot x, contrast) to ``acc``."""
+    bottom, foot_x = got[0], got[1]
+    if not (math.isfinite(bottom) and math.isfinite(foot_x)):
+        acc.forget_foot()
+        return
+    start = acc.start_row(bottom)
+    if start is not None:
+        acc.add(bottom, start, darkening_below(model, start, foot_x))
+
+
 def _to_signal(model: Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndarray,
-               contrasts: np.ndarray, shifts: np.ndarray) -> FootSignal:
+               contrasts: np.ndarray, shifts: np.ndarray,
+               shadow: ShadowAccumulator | None = None) -> FootSignal:
     seen = np.isfinite(bottoms)
     if seen.sum() < 3:
         raise NoMovementError("no foot found near the floor (is the athlete's foot in frame?)")
-    floor, noise = contact_level(bottoms[seen])
+    rest, noise = contact_level(bottoms[seen])
     s = model.scale
     # far below the floor: something else in the region (a line on the floor), not the foot
-    seen &= bottoms <= floor + max(3.0, 4.0 * noise)
+    seen &= bottoms <= rest + max(3.0, 4.0 * noise)
+    # the contact line: above the resting level by the contact shadow merged with the foot
+    lift = shadow_offset(shadow, rest, model.foot_px)
+    floor = rest - lift
     height = np.where(seen, np.clip(floor - bottoms, 0.0, None) / s, np.nan)
     conf = np.clip(contrasts / 3.0, 0.0, 1.0)
     roi = model.roi
@@ -321,7 +341,8 @@ def _to_signal(model: Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndar
     rois[:, 1] += shifts[:, 1]
     times = _strictly_increasing(times)
     return FootSignal(times=times, height=height, conf=conf, foot_x=foot_x, foot_y=foot_y,
-                      rois=rois, floor_y=roi.y + floor / s, px_noise=noise / s)
+                      rois=rois, floor_y=roi.y + floor / s, px_noise=noise / s,
+                      shadow_px=lift / s)
 
 
 def contact_level(bottoms: np.ndarray) -> tuple[float, float]:

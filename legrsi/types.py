@@ -125,6 +125,9 @@ class FootSignal:
     pixels (0 in contact, NaN where no foot is visible); ``conf``: 0-1 clarity of each
     frame's evidence; ``foot_x``/``foot_y``: tracked foot point in upright pixels (NaN when
     unknown); ``rois``: the foot region used, shape (n_frames, 4) as x, y, w, h.
+    ``floor_y``: the floor's contact line (upright px row); ``shadow_px``: how far above
+    the level the foot bottom rests at it was found (px: contact shadow merged with the
+    resting foot, floorline.py; 0 if none seen).
     """
 
     times: np.ndarray
@@ -136,6 +139,7 @@ class FootSignal:
     floor_y: float
     px_noise: float = 0.5
     warnings: list[str] = field(default_factory=list)
+    shadow_px: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("times", "height", "conf", "foot_x", "foot_y", "rois"):

@@ -74,12 +74,11 @@ def test_accuracy_bar(analysed, name: str) -> None:
 # the table). Strict: a case that starts passing fails here until its mark is removed.
 GENERATED_XFAIL = {
     "dim_hevc": "a dark shoe over the dark skirting and floor in dim light: the lowest "
-                "pixels of the shoe do not stand out, edges up to 2 frames off, 43 % of durations",
+                "pixels of the shoe do not stand out; edges within 1 frame but only 29 % of "
+                "durations within one frame-time",
     "flicker_100hz": "the shoe is as bright as the skirting it stands in front of (only its "
                      "colour differs): in grey the standing shoe goes into the background and "
                      "a region on the skirting line is picked",
-    "single_jump": "edges within 1 frame but the flight 1.15 frame-times long: the foot reads "
-                   "~2 px high in the last frames before landing",
 }
 
 
