@@ -1,9 +1,8 @@
 """Sub-frame take-off and landing instants of one flight (pure numpy).
 
 Over the few frames next to the floor the foot's lowest point moves as h = a t^2 + b t + c with
-the flight's own curvature a; b and c are fitted to the nearest clearly airborne samples (the
-lowest pixels of rise are not used: a contact shadow or blur merges with the shoe there) and
-solved for height 0.
+the flight's own curvature a; b and c are fitted to the nearest airborne samples (those above
+``lo``: the caller passes the flight threshold's low end) and solved for height 0.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 Pure numpy. A frame is in contact when the lowest foot point is on the floor (height near 0)
 and in flight when it is clearly above it (above how high it reads while resting); blips of a
-frame or two are removed first. Each edge is then placed between frames: the few clearly
-airborne samples next to the floor, extrapolated to height 0 with the flight's own curvature,
-give the take-off and landing instants more precisely than the first frame past a threshold
-(a contact shadow or blur merges with the foot for the first pixels of rise).
+frame or two are removed first. Each edge is then placed between frames: the few airborne
+samples next to the floor, extrapolated to height 0 with the flight's own curvature, give the
+take-off and landing instants more precisely than the first frame past a threshold (the floor
+level already leaves out the contact shadow that merges with the resting foot, floorline.py,
+so the samples nearest the floor are the most telling).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _resting_spread(height: np.ndarray, fps: float) -> float:
 
 
 REST_S = 0.1  # s: still this long = resting, not the slow top of a flight
-EDGE_LO = 2.0  # x on_px: flight samples below this are too near the floor for the edge fit
+EDGE_LO = 0.5  # x on_px (= the off threshold): every sample of the airborne run
 
 
 def despike(height: np.ndarray, fps: float) -> np.ndarray:
