@@ -74,8 +74,9 @@ def test_accuracy_bar(analysed, name: str) -> None:
 # the table). Strict: a case that starts passing fails here until its mark is removed.
 GENERATED_XFAIL = {
     "dim_hevc": "a dark shoe over the dark skirting and floor in dim light: the lowest "
-                "pixels of the shoe do not stand out (heights +4 px from ~12 px up, the shadow merged "
-                "below ~7 px); edges within 1 frame but 71 % of durations within a frame-time",
+                "pixels of the shoe do not stand out (heights +4 px from ~12 px up, the "
+                "shadow merged below ~7 px); edges within 1 frame but 71 % of durations "
+                "within a frame-time",
     "flicker_100hz": "the shoe is as bright as the skirting it stands in front of (only its "
                      "colour differs): in grey the standing shoe goes into the background and "
                      "a region on the skirting line is picked",
