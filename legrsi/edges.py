@@ -150,11 +150,16 @@ def _flight_curvature(t: np.ndarray, h: np.ndarray, lo: float, noise: float) -> 
     return fit[0]
 
 
-def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, noise: float
+def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, noise: float,
+                  levels: tuple[float, float] = (0.0, 0.0),
                   ) -> tuple[float | None, float | None, float, float]:
     """Sub-frame take-off / landing (s) of the airborne run of frames [s, e) of a signal
     (``times`` s, ``h`` px, shape (n,)); each None if not refinable. ``lo``: heights (px) at
     or below it are too close to the floor to use; ``noise``: height jitter (px).
+    ``levels``: the height (px) the foot reads while it stands just before the take-off and
+    just after the landing (0 when it reads on the floor): each edge is where the foot's
+    path crosses its own standing level (a part of the shoe the camera cannot tell from the
+    floor is missing alike while it stands and while it moves near the floor).
 
     Returns (t_takeoff, t_landing, conf_takeoff, conf_landing), confidences 0-1.
     """
@@ -169,7 +174,8 @@ def refine_flight(times: np.ndarray, h: np.ndarray, s: int, e: int, lo: float, n
     for j, k in enumerate((s, e)):
         if k <= 0 or k >= len(times):
             continue
-        root = _edge_root(tt, hh, lo, rising=j == 0, curv=curv, noise=noise)
+        level = levels[j]
+        root = _edge_root(tt, hh - level, lo, rising=j == 0, curv=curv, noise=noise)
         if root is None:
             confs[j] = 0.3
             continue

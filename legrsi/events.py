@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .edges import edge_time, refine_flight
+from .resting import SETTLE_FRAMES, SETTLE_LOW, standing_level, still_tail, still_tol
 from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal, LegrsiError
 
 CONTACT, AIR, UNKNOWN = 0, 1, -1
@@ -238,6 +239,7 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     th = thresholds(sig, fps)
     h = despike(sig.height, fps)
     state = clean(fill_unknown(classify(h, th)), h, sig.times, th)
+    state, landed, lifted = settle(state, h, th)
     known = state[state != UNKNOWN]
     if len(known) == 0:
         raise LegrsiError("no foot seen near the floor")
@@ -247,8 +249,17 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     for v, s, e in runs:
         if v != AIR:
             continue
+        cap = SETTLE_LOW * float(np.nanmax(h[s:e]))
+        levels = (standing_level(sig.height, h, s - 1, -1, th.off_px, cap),
+                  standing_level(sig.height, h, e, 1, th.off_px, cap))
+        levels = (levels[0] or levels[1], levels[1] or levels[0])
         t_to, t_ld, c_to, c_ld = refine_flight(sig.times, sig.height, s, e, EDGE_LO * th.on_px,
-                                               sig.px_noise)
+                                               sig.px_noise, levels)
+        # an edge found where the foot came to rest: at rest in the frame next to it
+        if t_to is not None and s in lifted:
+            t_to = max(t_to, float(sig.times[s - 1]))
+        if t_ld is not None and e in landed:
+            t_ld = min(t_ld, float(sig.times[e]))
         if s > 0 and _before_is_contact(state, s):
             events.append(_event(TAKEOFF, sig.times, s, t_to, c_to, sig.conf))
         if e < len(state) and state[e] == CONTACT:
@@ -257,6 +268,40 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     if events:  # the first event decides: a take-off first means the clip began on the floor
         initial_contact = events[0].kind == TAKEOFF
     return initial_contact, events
+
+
+def settle(state: np.ndarray, height: np.ndarray, th: Thresholds
+           ) -> tuple[np.ndarray, set[int], set[int]]:
+    """Per-frame states with the ends of airborne runs where the foot is at rest turned into
+    contact, and the frames where such contacts end (take-off) or begin (landing).
+
+    The lowest part of a shoe can stop standing out near the floor (a sole of the floor's
+    grey): the foot then reads a few pixels above the floor while it stands. A flight never
+    rests low: near the floor the foot moves fastest, so frames that stay still (within
+    :func:`resting.still_tol` px of each other for at least SETTLE_FRAMES frames) low in the run
+    (below SETTLE_LOW of its peak height) are contact. ``height`` in px, shape (n,).
+    """
+    out = state.copy()
+    landed: set[int] = set()
+    lifted: set[int] = set()
+    for v, s, e in _runs(state):
+        seg = height[s:e]
+        if v != AIR or np.isfinite(seg).sum() < 3 * SETTLE_FRAMES:
+            continue
+        peak = float(np.nanmax(seg))
+        low = SETTLE_LOW * peak
+        tol = still_tol(seg, low, peak, th.off_px)
+        if e < len(out) and out[e] == CONTACT:
+            k = still_tail(seg, low, tol)
+            if k:
+                out[e - k: e] = CONTACT
+                landed.add(e - k)
+        if s > 0 and out[s - 1] == CONTACT:
+            k = still_tail(seg[::-1], low, tol)
+            if k and s + k < e - 1 and out[s + k] == AIR:
+                out[s: s + k] = CONTACT
+                lifted.add(s + k)
+    return out, landed, lifted
 
 
 def _before_is_contact(state: np.ndarray, s: int) -> bool:

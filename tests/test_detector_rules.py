@@ -112,3 +112,50 @@ def test_a_foot_filling_most_of_a_tight_region_is_not_a_lighting_line() -> None:
 def test_foot_label_takes_the_lowest_big_blob() -> None:
     stats = np.array([[0, 0, 40, 80, 2500], [10, 70, 50, 20, 900], [60, 95, 20, 3, 50]])
     assert foot_label(stats, 100) == 2
+
+
+def _camouflaged_hops(offset: float, merged: list[bool]) -> tuple:
+    """Three flights of exactly known take-off/landing instants (s), 240 fps, apex 100 px,
+    where the sole's lowest ``offset`` px cannot be told from the floor: the foot reads
+    ``offset`` px high while it moves near the floor and in the first and last frames of a
+    stance; in mid-stance the contact shadow joins it and it reads 0 (the floor's level
+    comes from there). In the stances marked in ``merged`` (k = 0..3: before flight k) the
+    shadow joins it all along."""
+    from legrsi.types import FootSignal
+
+    n = 420
+    t = np.arange(n) / FPS
+    edges = [(0.1504, 0.5521), (0.6937, 1.0958), (1.2379, 1.6393)]  # not on frame times
+    h = np.zeros(n)
+    for t0, t1 in edges:
+        air = (t > t0) & (t < t1)
+        h[air] = 4 * 100.0 * (t[air] - t0) * (t1 - t[air]) / (t1 - t0) ** 2
+    read = h + offset
+    bounds = [-1.0] + [x for e in edges for x in e] + [t[-1] + 1]
+    for k, all_along in enumerate(merged):
+        a, b = bounds[2 * k], bounds[2 * k + 1]
+        mid = (t > a + 0.05) & (t < b - 0.04) if not all_along else (t > a) & (t < b)
+        read[mid & (h == 0)] = 0.0
+    rng = np.random.default_rng(5)
+    read = read + rng.normal(0, 0.15, n) * (read > 0)
+    sig = FootSignal(times=t, height=read, conf=np.ones(n), foot_x=np.zeros(n),
+                     foot_y=np.zeros(n), rois=np.tile([0.0, 0.0, 400.0, 300.0], (n, 1)),
+                     floor_y=250.0, px_noise=0.3)
+    return sig, edges
+
+
+def test_edges_of_a_foot_that_reads_high_while_it_stands() -> None:
+    """The foot reads 4.5 px up near the floor (a sole of the floor's grey): landings are
+    where it comes to rest, take-offs where it leaves its standing level (or, from a stance
+    where the shadow hid that, the level it landed at), not where its path meets the floor
+    line 4.5 px lower (about a frame early / late at 4 px a frame)."""
+    from legrsi.events import detect
+
+    for merged in ([False] * 4, [False, False, True, False], [True, False, True, False]):
+        sig, edges = _camouflaged_hops(4.5, merged)
+        _, events = detect(sig, FPS)
+        got = [e.time for e in events]
+        want = [x for e in edges for x in e]
+        assert len(got) == len(want), (merged, got)
+        err = np.abs(np.array(got) - want) * FPS
+        assert err.max() < 0.75, (merged, err.round(2))  # was 10-12 frames
