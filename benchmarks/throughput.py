@@ -38,7 +38,9 @@ HERE = Path(__file__).resolve().parent
 BASELINE = "... the same with the --baseline source tree"
 # decoding on one core while another process keeps the other core busy (two cores): what
 # decoding can reach while anything else runs beside it (not a reference for the ratios)
-BUSY = "decode, 1 thread, other core busy (not a reference)"
+BUSY = "decode, PyAV default, other core busy (not a reference)"
+# PyAV's default decoding: FFmpeg's slice threads, as many as there are cores
+DEFAULT = "decode, PyAV default (slice threads)"
 BURN = "x = 0\nwhile True:\n    x += 1"
 
 # Children report their own peak memory (VmHWM of their own address space: the maximum RSS
@@ -62,8 +64,10 @@ import av, numpy as np
 path, threads = sys.argv[1], sys.argv[2]
 with av.open(path) as c:
     s = c.streams.video[0]
-    if threads != "none":
+    if threads == "auto":  # FFmpeg's frame and slice threads
         s.thread_type = "AUTO"
+    elif threads == "one":  # a single thread (PyAV's default is slice threads on all cores)
+        s.codec_context.thread_count = 1
     n = 0
     t = time.perf_counter()
     for f in c.decode(s):
@@ -217,7 +221,7 @@ def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
     out = Path(tempfile.mkdtemp(prefix="legrsi-bench-"))
     base = [*legrsi_cmd(), "analyze", str(clip), "--out", str(out), "-q", "-j", "1"]
     runs: dict[str, list[str] | None] = {
-        "decode, FFmpeg threads": None, "decode, 1 thread": None,
+        "decode, FFmpeg threads": None, DEFAULT: None, "decode, 1 thread": None,
         "analyze --no-video --no-plot": [*base, "--no-video", "--no-plot"],
     }
     if (os.cpu_count() or 1) == 2:  # the ceiling of decoding next to any other work
@@ -235,7 +239,8 @@ def measure(clip: Path, repeat: int, annotate: bool, plot: bool,
     for _ in range(repeat):
         for name, cmd in runs.items():
             if cmd is None:
-                threads = "auto" if "FFmpeg" in name else "none"
+                threads = ("auto" if "FFmpeg" in name else
+                           "one" if name == "decode, 1 thread" else "default")
                 burner = subprocess.Popen([sys.executable, "-c", BURN]) if name == BUSY \
                     else None
                 try:
@@ -296,7 +301,7 @@ def main() -> int:
     print(f"clip: {clip.name}: {n} frames, {size_mb:.0f} MB", file=sys.stderr)
     best = measure(clip, args.repeat, not args.no_annotate, True,
                    None if args.no_roi_run else picked_roi(clip), args.baseline)
-    decode = max(best["decode, FFmpeg threads"]["fps"], best["decode, 1 thread"]["fps"])
+    decode = max(best[k]["fps"] for k in ("decode, FFmpeg threads", DEFAULT, "decode, 1 thread"))
     analyse = best["analyze --no-video --no-plot"]
     lines = [f"Clip `{clip.name}`: {n} frames ({n / args.fps:.1f} s at {args.fps:g} fps), "
              f"{size_mb * 8 / (n / args.fps):.0f} Mbit/s. Best of {args.repeat}.", "",

@@ -147,7 +147,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     stab = _shake(per_preview(prev, "stab", stab_setup))           # computed once
     cuts = [(r, size) for r, _, size in (_grid(loc.roi, loc.foot_len) for loc in locs)]
     # decoding gets the cores the measuring (this thread) leaves free: on two cores, one
-    # decoding thread (FFmpeg's frame threads would only compete with the measuring)
+    # decoding thread (FFmpeg's frame or slice threads would only compete with the measuring)
     reader = FrameReader(info, threads=max(1, (os.cpu_count() or 1) - 1))
     # per-frame work the decoding thread does ahead: the shake and the crops (OpenCV
     # releases the GIL) while the models are built (decoding starts at once; the queue

@@ -200,6 +200,8 @@ class FrameReader:
                 stream.thread_type = "AUTO"
                 if self.threads is not True:
                     stream.codec_context.thread_count = int(self.threads)
+            else:  # PyAV's default is FFmpeg's slice threads on every core, not one thread
+                stream.codec_context.thread_count = 1
             if self.keyframes_only:
                 stream.codec_context.skip_frame = "NONKEY"
             yield from self._frames(container, stream)
