@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from .types import VideoError, VideoInfo
-from .video import _DECODE_ERRORS, _open_container, _reason, _upright
+from .video import _DECODE_ERRORS, _open_container, _reason, _upright, set_threads
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ class _Decoder:
         if self.container is None or key == 0 or not o.seekable:
             self.close()
             self.container = _open_container(o.info.path)
-            if o.threads:
-                self.container.streams.video[0].thread_type = "AUTO"
+            set_threads(self.container.streams.video[0], o.threads)
         stream = self.container.streams.video[0]
         if key != 0 and o.seekable:
             with _ffmpeg_log_off():

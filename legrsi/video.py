@@ -162,6 +162,18 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="gray")
 
 
+def set_threads(stream: av.video.stream.VideoStream, threads: bool | int) -> None:
+    """Decoding threads of ``stream``: True lets FFmpeg pick (frame and slice threads),
+    False or 1 decodes on one thread, a number n > 1 uses n threads. (Left alone, PyAV
+    decodes with FFmpeg's slice threads on every core.)"""
+    if threads is True or (threads is not False and threads > 1):
+        stream.thread_type = "AUTO"
+        if threads is not True:
+            stream.codec_context.thread_count = int(threads)
+    else:
+        stream.codec_context.thread_count = 1
+
+
 class FrameReader:
     """Stream frames of a clip in decode order with capture times (seconds).
 
@@ -196,12 +208,7 @@ class FrameReader:
         container = _open_container(info.path)
         try:
             stream = container.streams.video[0]
-            if self.threads is True or (self.threads is not False and self.threads > 1):
-                stream.thread_type = "AUTO"
-                if self.threads is not True:
-                    stream.codec_context.thread_count = int(self.threads)
-            else:  # PyAV's default is FFmpeg's slice threads on every core, not one thread
-                stream.codec_context.thread_count = 1
+            set_threads(stream, self.threads)
             if self.keyframes_only:
                 stream.codec_context.skip_frame = "NONKEY"
             yield from self._frames(container, stream)
