@@ -165,15 +165,16 @@ def segment(model: Model, crop: np.ndarray
     mask = mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN]
     diff = diff[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]]
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _JOIN)  # shoe parts -> one blob
-    blob = foot_blob(joined, model.min_area)
+    blob = foot_blob(joined, model.min_area, model.foot_px)
     if blob is None:
         return None
     return diff, mask, blob, x0, y0
 
 
-def foot_blob(joined: np.ndarray, min_area: int) -> np.ndarray | None:
+def foot_blob(joined: np.ndarray, min_area: int, foot_px: float = 0.0) -> np.ndarray | None:
     """The stance foot's blob (bool mask like ``joined``) among the 8-connected blobs of a
-    uint8 mask, chosen as :func:`foot_label` chooses; None if none.
+    uint8 mask, chosen as :func:`foot_label` chooses (``min_area`` px, ``foot_px`` the
+    foot's length in px, 0: unknown); None if none.
 
     Same result as ``connectedComponentsWithStats`` + :func:`foot_label`, ~3x faster: the
     labelling without OpenCV's statistics (those cost several times the labelling), areas
@@ -189,7 +190,15 @@ def foot_blob(joined: np.ndarray, min_area: int) -> np.ndarray | None:
         ones = [(labels == k).view(np.uint8) for k in range(1, n)]
         area = np.array([cv2.countNonZero(one) for one in ones])
     best, best_bottom = None, -1
-    for i in np.flatnonzero(area >= max(min_area, BLOB_SHARE * area.max())):
+    big = area >= max(min_area, BLOB_SHARE * area.max())
+    # a blob as long as a whole foot and of a good share of a foot's area is a foot however
+    # big the leg blob is: where the upper vanishes in front of a band of its own grey, the
+    # shoe comes apart from the leg (a held-back free foot is foreshortened: shorter)
+    whole = ~big & (area >= max(min_area, WHOLE_FOOT_AREA * foot_px ** 2)) & (foot_px > 0)
+    for i in np.flatnonzero(whole):
+        one = ones[i] if ones is not None else (labels == i + 1).view(np.uint8)
+        big[i] = cv2.boundingRect(one)[2] >= WHOLE_FOOT_LEN * foot_px
+    for i in np.flatnonzero(big):
         one = ones[i] if ones is not None else (labels == i + 1).view(np.uint8)
         _, y, w, h = cv2.boundingRect(one)
         if h >= 0.25 * w and y + h > best_bottom:  # the first of equally low ones
@@ -197,13 +206,19 @@ def foot_blob(joined: np.ndarray, min_area: int) -> np.ndarray | None:
     return None if best is None else best.view(bool)
 
 
-def foot_label(stats: np.ndarray, min_area: int) -> int:
+def foot_label(stats: np.ndarray, min_area: int, foot_px: float = 0.0) -> int:
     """Label of the stance foot among blobs (rows of OpenCV stats x, y, w, h, area): the
     lowest-reaching of the big ones (a white sock on a white wall can cut the shoe off the
-    leg: the biggest blob is then the leg or the free foot). Thin flat strips (a floor
-    line, a shadow) are not a foot. -1 if none."""
+    leg: the biggest blob is then the leg or the free foot). Big: at least BLOB_SHARE of
+    the biggest, or a whole foot (WHOLE_FOOT_AREA x ``foot_px``^2 px and WHOLE_FOOT_LEN x
+    ``foot_px`` wide; 0: unknown). Thin flat strips (a floor line, a shadow) are not a
+    foot. -1 if none."""
     area = stats[:, 4]
-    big = (area >= max(min_area, BLOB_SHARE * area.max())) & (stats[:, 3] >= 0.25 * stats[:, 2])
+    big = area >= max(min_area, BLOB_SHARE * area.max())
+    if foot_px > 0:
+        big |= ((area >= max(min_area, WHOLE_FOOT_AREA * foot_px ** 2))
+                & (stats[:, 2] >= WHOLE_FOOT_LEN * foot_px))
+    big &= stats[:, 3] >= 0.25 * stats[:, 2]
     if not big.any():
         return -1
     idx = np.flatnonzero(big)
@@ -211,7 +226,9 @@ def foot_label(stats: np.ndarray, min_area: int) -> int:
     return int(idx[np.argmax(bottom)]) + 1
 
 
-BLOB_SHARE = 0.2  # blobs smaller than this share of the biggest are not the foot
+BLOB_SHARE = 0.2  # blobs smaller than this share of the biggest are not the foot ...
+WHOLE_FOOT_AREA = 0.15  # ... unless their area is this x foot_px^2 (analysis px) ...
+WHOLE_FOOT_LEN = 0.9  # ... and they are this x foot_px wide: a shoe cut off from the leg
 
 
 def tip_row(blob: np.ndarray, k: int) -> int:

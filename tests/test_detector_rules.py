@@ -109,6 +109,31 @@ def test_a_foot_filling_most_of_a_tight_region_is_not_a_lighting_line() -> None:
     assert (np.flatnonzero(blob.any(axis=1)) + y0).max() == 39
 
 
+def test_a_shoe_cut_off_from_a_big_leg_blob_is_the_foot() -> None:
+    # legs and shorts: one blob of ~3 foot_px^2; the upper vanishes in front of a band of
+    # its own grey, so the shoe (60 px long, ~0.23 foot_px^2) is a blob of its own, under
+    # 20 % of the leg's area: it is still the foot (drop_jump_s37: nothing was found)
+    bg = np.full((200, 160), 120.0, np.float32)
+    img = bg.astype(np.uint8).copy()
+    img[0:120, 20:140] = 40  # the legs, cut off flat at row 120 by the band
+    img[150:165, 40:100] = 30  # the detached shoe on the floor
+    seg = segment(_model(bg, foot_px=60.0), img)
+    assert seg is not None
+    _, _, blob, x0, y0 = seg
+    assert (np.flatnonzero(blob.any(axis=1)) + y0).max() == 164
+    # a held-back free foot below the leg blob, foreshortened (35 px wide, same area
+    # share): not a whole foot, the leg's bottom stays the foot's (single_jump_s35)
+    img = bg.astype(np.uint8).copy()
+    img[0:120, 20:140] = 40
+    img[135:158, 60:95] = 30
+    seg = segment(_model(bg, foot_px=60.0), img)
+    assert seg is not None
+    _, _, blob, x0, y0 = seg
+    assert (np.flatnonzero(blob.any(axis=1)) + y0).max() == 119
+    stats = np.array([[20, 0, 120, 120, 14400], [40, 150, 60, 15, 900], [60, 135, 35, 23, 805]])
+    assert foot_label(stats, 6, 60.0) == 2 and foot_label(stats, 6) == 1
+
+
 def test_foot_label_takes_the_lowest_big_blob() -> None:
     stats = np.array([[0, 0, 40, 80, 2500], [10, 70, 50, 20, 900], [60, 95, 20, 3, 50]])
     assert foot_label(stats, 100) == 2
