@@ -246,14 +246,15 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     initial_contact = bool(known[0] == CONTACT)
     events: list[Event] = []
     runs = [r for r in _runs(state) if r[0] != UNKNOWN]
+    raw = sig.raw_height()
     for v, s, e in runs:
         if v != AIR:
             continue
         cap = SETTLE_LOW * float(np.nanmax(h[s:e]))
-        levels = (standing_level(sig.height, h, s - 1, -1, th.off_px, cap),
-                  standing_level(sig.height, h, e, 1, th.off_px, cap))
+        levels = (standing_level(raw, h, s - 1, -1, th.off_px, cap),
+                  standing_level(raw, h, e, 1, th.off_px, cap))
         levels = (levels[0] or levels[1], levels[1] or levels[0])
-        t_to, t_ld, c_to, c_ld = refine_flight(sig.times, sig.height, s, e, EDGE_LO * th.on_px,
+        t_to, t_ld, c_to, c_ld = refine_flight(sig.times, raw, s, e, EDGE_LO * th.on_px,
                                                sig.px_noise, levels)
         # an edge found where the foot came to rest: at rest in the frame next to it
         if t_to is not None and s in lifted:

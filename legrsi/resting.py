@@ -19,7 +19,8 @@ import numpy as np
 
 def standing_level(height: np.ndarray, smooth: np.ndarray, k: int, step: int,
                    off_px: float, cap: float) -> float:
-    """How high (px) the foot reads while it stands next to a flight edge: the median of
+    """How high (px; negative: below the contact line) the foot reads while it stands next
+    to a flight edge (``height``: FootSignal.raw_height): the median of
     the SETTLE_FRAMES frames from frame ``k`` going ``step`` (-1: back from a take-off,
     +1: on from a landing) if they all show the foot still and no higher than ``cap`` px
     (``smooth``: despiked heights); else 0 (on the floor)."""
@@ -31,7 +32,7 @@ def standing_level(height: np.ndarray, smooth: np.ndarray, k: int, step: int,
         return 0.0
     if float(sm.max() - sm.min()) > _jitter_tol(off_px) or float(sm.max()) > cap:
         return 0.0
-    return max(0.0, float(np.median(vals)))
+    return float(np.median(vals))
 
 
 def still_tol(seg: np.ndarray, low: float, peak: float, off_px: float) -> float:

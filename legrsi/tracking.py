@@ -327,11 +327,16 @@ def _to_signal(model: Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndar
     rest, noise = contact_level(bottoms[seen])
     s = model.scale
     # far below the floor: something else in the region (a line on the floor), not the foot
-    seen &= bottoms <= rest + max(3.0, 4.0 * noise)
+    below = bottoms - rest
+    seen &= below <= max(3.0, 4.0 * noise, SUNK_MAX * model.foot_px)
     # the contact line: above the resting level by the contact shadow merged with the foot
     lift = shadow_offset(shadow, rest, model.foot_px)
     floor = rest - lift
     height = np.where(seen, np.clip(floor - bottoms, 0.0, None) / s, np.nan)
+    # clearly below the resting level: how far below the contact line (heel up, the sole's
+    # lowest part seen that flat stance hides)
+    sunk = np.where(seen & (below > max(SUNK_MIN, 3.0 * noise)),
+                    np.clip(bottoms - floor, 0.0, None) / s, np.where(seen, 0.0, np.nan))
     conf = np.clip(contrasts / 3.0, 0.0, 1.0)
     roi = model.roi
     foot_x = roi.x + xs / s + shifts[:, 0]
@@ -342,7 +347,7 @@ def _to_signal(model: Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndar
     times = _strictly_increasing(times)
     return FootSignal(times=times, height=height, conf=conf, foot_x=foot_x, foot_y=foot_y,
                       rois=rois, floor_y=roi.y + floor / s, px_noise=noise / s,
-                      shadow_px=lift / s)
+                      shadow_px=lift / s, sunk=sunk)
 
 
 def contact_level(bottoms: np.ndarray) -> tuple[float, float]:
@@ -373,6 +378,8 @@ def contact_level(bottoms: np.ndarray) -> tuple[float, float]:
     return level, max(0.25, jitter)
 
 
+SUNK_MAX = 0.06  # the foot may read this x its length (analysis px) below its resting level
+SUNK_MIN = 1.5  # ... and counts as below it from this many analysis px
 REST_SHARE = 0.3  # a resting level needs this share of the most frequent one
 
 

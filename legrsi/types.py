@@ -127,7 +127,9 @@ class FootSignal:
     unknown); ``rois``: the foot region used, shape (n_frames, 4) as x, y, w, h.
     ``floor_y``: the floor's contact line (upright px row); ``shadow_px``: how far above
     the level the foot bottom rests at it was found (px: contact shadow merged with the
-    resting foot, floorline.py; 0 if none seen).
+    resting foot, floorline.py; 0 if none seen). ``sunk``: per frame, how far (px, >= 0)
+    the foot reads below the level it rests at most of the time, where it does so clearly
+    (a sole part the camera loses in flat stance shows while the heel is up); None: 0.
     """
 
     times: np.ndarray
@@ -140,6 +142,7 @@ class FootSignal:
     px_noise: float = 0.5
     warnings: list[str] = field(default_factory=list)
     shadow_px: float = 0.0
+    sunk: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("times", "height", "conf", "foot_x", "foot_y", "rois"):
@@ -153,6 +156,10 @@ class FootSignal:
         for name in ("height", "conf", "foot_x", "foot_y"):
             if getattr(self, name).shape != (n,):
                 raise LegrsiError(f"FootSignal.{name} must have shape ({n},)")
+        if self.sunk is not None:
+            self.sunk = np.asarray(self.sunk, float)
+            if self.sunk.shape != (n,):
+                raise LegrsiError(f"FootSignal.sunk must have shape ({n},)")
         if self.rois.shape != (n, 4):
             raise LegrsiError(f"FootSignal.rois must have shape ({n}, 4)")
         if not np.all(np.isfinite(self.times)):
@@ -164,6 +171,11 @@ class FootSignal:
 
     def __len__(self) -> int:
         return len(self.times)
+
+    def raw_height(self) -> np.ndarray:
+        """``height`` minus ``sunk`` (px, shape (n,)): negative where the foot reads below
+        its usual resting level."""
+        return self.height if self.sunk is None else self.height - self.sunk
 
 
 @dataclass(frozen=True)
