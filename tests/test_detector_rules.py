@@ -139,6 +139,19 @@ def test_foot_label_takes_the_lowest_big_blob() -> None:
     assert foot_label(stats, 100) == 2
 
 
+def _three_flights() -> tuple:
+    """420 frames at 240 fps with three flights of exactly known take-off/landing instants
+    (s, not on frame times), apex 100 px: (n, times s, edges, true heights px)."""
+    n = 420
+    t = np.arange(n) / FPS
+    edges = [(0.1504, 0.5521), (0.6937, 1.0958), (1.2379, 1.6393)]
+    h = np.zeros(n)
+    for t0, t1 in edges:
+        air = (t > t0) & (t < t1)
+        h[air] = 4 * 100.0 * (t[air] - t0) * (t1 - t[air]) / (t1 - t0) ** 2
+    return n, t, edges, h
+
+
 def _camouflaged_hops(offset: float, merged: list[bool]) -> tuple:
     """Three flights of exactly known take-off/landing instants (s), 240 fps, apex 100 px,
     where the sole's lowest ``offset`` px cannot be told from the floor: the foot reads
@@ -148,13 +161,7 @@ def _camouflaged_hops(offset: float, merged: list[bool]) -> tuple:
     shadow joins it all along."""
     from legrsi.types import FootSignal
 
-    n = 420
-    t = np.arange(n) / FPS
-    edges = [(0.1504, 0.5521), (0.6937, 1.0958), (1.2379, 1.6393)]  # not on frame times
-    h = np.zeros(n)
-    for t0, t1 in edges:
-        air = (t > t0) & (t < t1)
-        h[air] = 4 * 100.0 * (t[air] - t0) * (t1 - t[air]) / (t1 - t0) ** 2
+    n, t, edges, h = _three_flights()
     read = h + offset
     bounds = [-1.0] + [x for e in edges for x in e] + [t[-1] + 1]
     for k, all_along in enumerate(merged):
@@ -195,13 +202,7 @@ def test_edges_where_the_heel_up_foot_reads_below_its_flat_stance() -> None:
     from legrsi.events import detect
     from legrsi.types import FootSignal
 
-    n = 420
-    t = np.arange(n) / FPS
-    edges = [(0.1504, 0.5521), (0.6937, 1.0958), (1.2379, 1.6393)]  # not on frame times
-    truth = np.zeros(n)
-    for t0, t1 in edges:
-        air = (t > t0) & (t < t1)
-        truth[air] = 4 * 100.0 * (t[air] - t0) * (t1 - t[air]) / (t1 - t0) ** 2
+    n, t, edges, truth = _three_flights()
     heel_up = np.zeros(n, bool)
     for t0, t1 in edges:
         heel_up |= ((t > t0 - 0.04) & (t <= t0)) | ((t >= t1) & (t < t1 + 0.04))
