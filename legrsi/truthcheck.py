@@ -50,7 +50,8 @@ HOLDOUT: dict[str, tuple[SynthSpec, float | None]] = {
 # Fresh seeds added on 2026-12-07 (first run: 4 of 10 passed; drop jumps 1 of 5): random
 # palettes put the shoe's greys next to the skirting's and the floor's more often than the
 # seeds above do. s37 and s49 were looked at to make the whole-foot blob rule
-# (measure.WHOLE_FOOT_AREA); the others have not been tuned on.
+# (measure.WHOLE_FOOT_AREA), s48 for the heel-up level (FootSignal.sunk); the others have not
+# been tuned on.
 HOLDOUT.update({
     **{f"drop_jump_s{s}": (SynthSpec(movement="drop", fps=240, width=960, height=540, seed=s),
                            None) for s in (41, 42, 43, 44, 45)},

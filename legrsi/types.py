@@ -127,9 +127,10 @@ class FootSignal:
     unknown); ``rois``: the foot region used, shape (n_frames, 4) as x, y, w, h.
     ``floor_y``: the floor's contact line (upright px row); ``shadow_px``: how far above
     the level the foot bottom rests at it was found (px: contact shadow merged with the
-    resting foot, floorline.py; 0 if none seen). ``sunk``: per frame, how far (px, >= 0)
-    the foot reads below the level it rests at most of the time, where it does so clearly
-    (a sole part the camera loses in flat stance shows while the heel is up); None: 0.
+    resting foot, floorline.py; 0 if none seen). ``sunk``: per frame, how far below the
+    contact line (px, >= 0) the foot reads where it is clearly below the level it rests at
+    most of the time (a sole part the camera loses in flat stance shows while the heel is
+    up), 0 elsewhere, NaN where no foot is seen; None: 0 everywhere.
     """
 
     times: np.ndarray
