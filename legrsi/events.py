@@ -143,7 +143,9 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
     out = state.copy()
     for v, s, e in _runs(out):
         if v == AIR and s > 0 and out[s - 1] == CONTACT and not ballistic(times, height, s, e):
-            out[s:e] = UNKNOWN
+            # seen on the floor on both sides: the foot stayed (its outline was lost above
+            # the floor, e.g. a shoe seen only in the bright phases of flickering light)
+            out[s:e] = CONTACT if e < len(out) and out[e] == CONTACT else UNKNOWN
     for _ in range(3):
         changed = False
         for v, s, e in _runs(out):
@@ -160,7 +162,33 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
                 changed = True
         if not changed:
             break
+    # contacts too short to be contacts were bridged: what they joined must still rise and
+    # fall like a flight (a foot read alternately on the floor and a leg's height above it,
+    # a shoe seen only in the bright phases of flickering light, never left the floor)
+    for v, s, e in _runs(out):
+        if v == AIR and 0 < s and e < len(out) and out[s - 1] == CONTACT \
+                and out[e] == CONTACT and not ballistic(times, height, s, e):
+            out[s:e] = CONTACT
+    runs = _runs(out)
+    if len(runs) > 1 and runs[0][0] == AIR and runs[1][0] == CONTACT and \
+            not _comes_down(height, times, runs[0][2], th):
+        out[: runs[0][2]] = CONTACT  # the clip begins with the foot up only if it lands
     return out
+
+
+def _comes_down(height: np.ndarray, times: np.ndarray, e: int, th: Thresholds) -> bool:
+    """Whether the foot comes down to the floor at frame ``e`` (a landing, not the outline
+    jumping back from a leg's height to the floor): in the last FALL_S before it (at least
+    3 samples) a height between the on threshold and FALL_SHARE of the run's level."""
+    n_last = max(3, e - int(np.searchsorted(times, times[e] - FALL_S)))
+    last = height[max(0, e - n_last): e]
+    level = float(np.nanmedian(height[:e])) if np.isfinite(height[:e]).any() else 0.0
+    fin = last[np.isfinite(last)]
+    return bool(((fin > th.on_px) & (fin < FALL_SHARE * level)).any()) or level <= th.on_px
+
+
+FALL_S = 0.04  # s: the landing of a clip that begins in the air shows in this last stretch
+FALL_SHARE = 0.6  # ... as a height below this share of the run's level
 
 
 def _r2(times: np.ndarray, height: np.ndarray, s: int, e: int, robust: bool = True
@@ -354,7 +382,21 @@ def flight_score(sig: FootSignal, fps: float) -> float:
             seen = float(np.isfinite(sig.height[s:e]).mean())  # a foot followed all along
             score += shape * min(1.0, peak / (10.0 * th.on_px)) * seen * seen
     score += 0.1 * float(np.isfinite(sig.height).mean())
-    return score * (0.1 if _floor_at_region_bottom(sig) else 1.0)
+    # a foot seen resting far below the region's floor line: that line is something else
+    # (a skirting board's edge), the floor is lower
+    below = max(0.0, 1.0 - BELOW_PENALTY * _below_floor_share(sig))
+    return score * below * (0.1 if _floor_at_region_bottom(sig) else 1.0)
+
+
+BELOW_PENALTY = 3.0  # a signal's score x (1 - this x its share of frames far below the floor)
+
+
+def _below_floor_share(sig: FootSignal) -> float:
+    """Share of the frames in which the foot was seen (a lowest point found) but so far
+    below the floor line that tracking left its height out (NaN)."""
+    if len(sig.foot_y) == 0:
+        return 0.0
+    return float((np.isfinite(sig.foot_y) & np.isnan(sig.height)).mean())
 
 
 def _floor_at_region_bottom(sig: FootSignal) -> bool:

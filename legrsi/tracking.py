@@ -98,11 +98,12 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
     model = Model(roi, scale, size, bg, gain_idx, thr, thr_map(bg, thr),
                    max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
                    stab_ref, stab_mask, stab_scale, foot_px)
-    _refine_background(model, crops, norm)
+    _refine_background(model, crops, norm, (loc.floor_y - roi.y) * scale)
     return model
 
 
-def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray) -> None:
+def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
+                       floor_row: float = math.nan) -> None:
     """Second look at the background, in place: per pixel the median of the preview crops
     in which the foot found with the first background does not cover it.
 
@@ -110,6 +111,11 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray) -> Non
     ghost joins the foot's blob and holds its bottom edge (a flat top in flight). Pixels the
     foot covers in too many preview frames keep the first estimate. ``norm``: the crops
     normalised (locate._normalised); overwritten.
+
+    Next to the floor (``floor_row``, analysis px, the located floor) the resting foot is
+    there in most frames: a part of the shoe as grey as the background behind it is never
+    found as foot, and the median keeps it as a ghost that the landing foot joins early.
+    There, the background is the median of the frames in which the foot is clearly up.
     """
     n = len(crops)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
@@ -128,10 +134,54 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray) -> Non
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
     model.work = None
+    if math.isfinite(floor_row):
+        _unghost_floor(model, crops, norm, floor_row)
+    del norm
+
+
+def _unghost_floor(model: Model, crops: np.ndarray, norm: np.ndarray, floor_row: float
+                   ) -> None:
+    """Next to the floor, the background (in place) from the preview frames in which the
+    foot is clearly up (its blob's bottom UP_SHARE of its length above ``floor_row``,
+    analysis px): the resting foot is there in most frames, and a part of the shoe as grey
+    as what is behind it is never found as foot, so the median keeps it as a ghost that
+    the landing foot joins early. ``norm``: the normalised crops, NaN where the foot was."""
+    n = len(crops)
+    up = np.zeros(n, bool)
+    for i, one in enumerate(crops):
+        seg = segment(model, one)
+        if seg is not None:
+            _, _, own, _, y0 = seg
+            rows = np.flatnonzero(own.any(axis=1))
+            up[i] = len(rows) > 0 and floor_row - (y0 + rows[-1] + 1) > UP_SHARE * model.foot_px
+    need = max(5, UP_MIN_SHARE * n)
+    r0 = max(0, int(floor_row - GHOST_ABOVE * model.foot_px))
+    r1 = min(len(model.bg), int(math.ceil(floor_row + GHOST_BELOW * model.foot_px)))
+    if up.sum() < need or r1 <= r0:
+        return
+    band = norm[up, r0:r1]
+    flight = nanmedian0(band)
+    ok = (np.isfinite(band).sum(axis=0) >= need) & np.isfinite(flight)
+    off = np.where(ok, np.abs(flight - model.bg[r0:r1]), 0.0)
+    # only a ghost as clear as a shoe: a faint one (an outsole as grey as the floor) hides
+    # the same part of the shoe in contact as in flight, and the edges stay consistent
+    if (off > GHOST_STRONG * model.thr).sum() < GHOST_AREA * model.foot_px ** 2:
+        return
+    bg = model.bg.copy()
+    bg[r0:r1] = np.where(off > model.thr, flight, bg[r0:r1])
+    model.bg = bg
+    model.thr_map = thr_map(bg, model.thr)
+    model.work = None
     del norm
 
 
 REFINE_FREE_SHARE = 0.25  # preview frames a pixel must be free of the foot in to be re-estimated
+UP_SHARE = 0.3  # the foot is clearly up: its bottom this x its length above the floor ...
+UP_MIN_SHARE = 0.1  # ... in at least this share of the preview frames (and 5)
+GHOST_ABOVE = 0.5  # the band next to the floor: from this x the foot length above it ...
+GHOST_BELOW = 0.1  # ... to this x below it
+GHOST_STRONG = 4.0  # a ghost differs from the background by this x the noise threshold ...
+GHOST_AREA = 0.05  # ... over this x the foot length squared (analysis px)
 
 
 def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None = None,

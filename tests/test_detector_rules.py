@@ -225,3 +225,59 @@ def test_edges_where_the_heel_up_foot_reads_below_its_flat_stance() -> None:
 
     assert errors(True).max() < 0.65, errors(True).round(2)  # measured 0.02-0.57
     assert errors(False).min() > 1.0  # the same signal without the level below: 1.1-1.3
+
+
+def _signal(height: np.ndarray, t: np.ndarray, foot_y: np.ndarray | None = None):
+    from legrsi.types import FootSignal
+
+    n = len(t)
+    return FootSignal(times=t, height=height, conf=np.ones(n), foot_x=np.zeros(n),
+                      foot_y=np.zeros(n) if foot_y is None else foot_y,
+                      rois=np.tile([0.0, 0.0, 400.0, 300.0], (n, 1)), floor_y=250.0,
+                      px_noise=0.3)
+
+
+def test_a_standing_foot_read_alternately_on_the_floor_and_up_the_leg_stays_in_contact(
+        ) -> None:
+    """The flicker clip's standing shoe (as grey as the skirting) shows only in the bright
+    phases of 100 Hz light: in the first 0.5 s the lowest point flips between the floor and
+    the leg 35 px up every 1-8 frames, never rising or falling like a flight. Only the three
+    real flights are reported, each edge within a quarter frame."""
+    from legrsi.events import detect
+
+    n, t, edges, h = _three_flights()
+    pre = 120
+    t = np.arange(n + pre) / FPS
+    edges = [(a + pre / FPS, b + pre / FPS) for a, b in edges]
+    read = np.concatenate([np.zeros(pre), h])
+    rng = np.random.default_rng(11)
+    k = 0
+    while k < pre - 8:  # floor / leg, runs of 1-8 frames
+        run = int(rng.integers(1, 9))
+        if rng.random() < 0.6:
+            read[k: k + run] = 35.0 + rng.normal(0, 0.1, run)
+        k += run + int(rng.integers(1, 9))
+    _, events = detect(_signal(read, t), FPS)
+    got = [e.time for e in events]
+    want = [x for e in edges for x in e]
+    assert len(got) == len(want), np.round(np.array(got) * FPS, 1)
+    assert (np.abs(np.array(got) - want) * FPS).max() < 0.25
+
+
+def test_pick_drops_a_region_whose_foot_rests_far_below_its_floor_line() -> None:
+    """A region on a skirting board's edge: its 'floor' is 40 px above the real one, so the
+    foot reads clear hops above it but rests far below it in every contact (heights left
+    out: NaN, the foot itself seen). The region on the real floor, with lower but honest
+    hops, is picked."""
+    from legrsi.events import pick_signal
+
+    n, t, _, h = _three_flights()
+    honest = _signal(h * 0.12, t)  # a lower view of the same hops: a less clear score
+    high = np.where(h > 40.0, h - 40.0, 0.0)
+    below = (h <= 40.0) & (np.arange(n) % 2 == 0)  # half of those frames: far below
+    skirting = _signal(np.where(below, np.nan, high), t, foot_y=np.full(n, 300.0))
+    assert pick_signal([skirting, honest], FPS) is honest
+    # the same hops without the foot seen below the line: the clearer hops win
+    clear = _signal(high, t)
+    assert pick_signal([clear, honest], FPS) is clear
+
