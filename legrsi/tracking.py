@@ -143,9 +143,11 @@ def _unghost_floor(model: Model, crops: np.ndarray, norm: np.ndarray, floor_row:
                    ) -> None:
     """Next to the floor, the background (in place) from the preview frames in which the
     foot is clearly up (its blob's bottom UP_SHARE of its length above ``floor_row``,
-    analysis px): the resting foot is there in most frames, and a part of the shoe as grey
-    as what is behind it is never found as foot, so the median keeps it as a ghost that
-    the landing foot joins early. ``norm``: the normalised crops, NaN where the foot was."""
+    analysis px): the resting foot is there in most frames, so the median keeps the part of
+    the shoe it does not find as foot (:func:`_refine_background`) as a ghost that the
+    landing foot joins early. Frames are judged by the lowest big blob: a ghost as big as
+    the foot would itself be that blob in them, and is then left. ``norm``: the normalised
+    crops, NaN where the foot was."""
     n = len(crops)
     up = np.zeros(n, bool)
     for i, one in enumerate(crops):

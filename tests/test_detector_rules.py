@@ -281,3 +281,36 @@ def test_pick_drops_a_region_whose_foot_rests_far_below_its_floor_line() -> None
     clear = _signal(high, t)
     assert pick_signal([clear, honest], FPS) is clear
 
+
+def _preview_crops(sole: float, n_stand: int = 18, n_up: int = 12) -> np.ndarray:
+    """Preview crops (140 x 160, floor row 130) of a dark shoe 40 px long with a sole of grey
+    ``sole`` (its lowest 4 px) under a light leg, resting on the floor in ``n_stand``
+    frames and 30 px up in ``n_up``, in front of a flat grey 120 background."""
+    crops = np.full((n_stand + n_up, 140, 160), 120, np.uint8)
+    for frames, lift in ((slice(0, n_stand), 0), (slice(n_stand, None), 30)):
+        crops[frames, 120 - lift: 126 - lift, 60:100] = 30
+        crops[frames, 126 - lift: 130 - lift, 60:100] = sole
+        crops[frames, 0: 120 - lift, 65:80] = 200  # the leg
+    return crops
+
+
+def test_a_ghost_of_the_resting_sole_next_to_the_floor_is_taken_from_frames_with_it_up(
+        ) -> None:
+    """The background's first looks kept the resting foot's sole next to the floor (where
+    the foot stands in most preview frames, the median is the shoe): a ghost the landing
+    foot joins early. Next to the floor the background then comes from the frames in
+    which the foot is clearly up. A faint ghost (a sole 10 grey levels from the
+    background) is left: it hides the same part in contact and in flight."""
+    from legrsi.tracking import _unghost_floor
+
+    for sole, fixed in ((70, True), (110, False)):
+        crops = _preview_crops(sole)
+        ghosted = np.full(crops.shape[1:], 120.0, np.float32)
+        ghosted[126:130, 60:100] = sole
+        model = _model(ghosted, foot_px=40.0)
+        _unghost_floor(model, crops, crops.astype(np.float32), floor_row=130.0)
+        if fixed:
+            assert np.abs(model.bg[126:130, 60:100] - 120.0).max() < 1.0
+            assert np.array_equal(model.bg[:100], ghosted[:100])  # far from the floor
+        else:
+            assert np.array_equal(model.bg, ghosted)
