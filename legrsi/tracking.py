@@ -112,10 +112,8 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
     foot covers in too many preview frames keep the first estimate. ``norm``: the crops
     normalised (locate._normalised); overwritten.
 
-    Next to the floor (``floor_row``, analysis px, the located floor) the resting foot is
-    there in most frames: a part of the shoe as grey as the background behind it is never
-    found as foot, and the median keeps it as a ghost that the landing foot joins early.
-    There, the background is the median of the frames in which the foot is clearly up.
+    Next to the floor (``floor_row``, analysis px, the located floor), where the resting
+    foot is in most frames, a clear ghost is then replaced (:func:`_unghost_floor`).
     """
     n = len(crops)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
@@ -174,7 +172,6 @@ def _unghost_floor(model: Model, crops: np.ndarray, norm: np.ndarray, floor_row:
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
     model.work = None
-    del norm
 
 
 REFINE_FREE_SHARE = 0.25  # preview frames a pixel must be free of the foot in to be re-estimated
