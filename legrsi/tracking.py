@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from .floorline import ShadowAccumulator, shadow_offset
+from .ghosts import frame_gains, unghost_model
 from .locate import (
     Located,
     Preview,
@@ -112,10 +113,12 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
     foot covers in too many preview frames keep the first estimate. ``norm``: the crops
     normalised (locate._normalised); overwritten.
 
-    Next to the floor (``floor_row``, analysis px, the located floor), where the resting
-    foot is in most frames, a clear ghost is then replaced (:func:`_unghost_floor`).
+    Then ghosts of things that stood still are replaced (:func:`ghosts.unghost_model`) and,
+    next to the floor (``floor_row``, analysis px, the located floor), where the resting
+    foot is in most frames, a clear ghost of the sole (:func:`_unghost_floor`).
     """
     n = len(crops)
+    gains = frame_gains(crops, norm)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
     for i, one in enumerate(crops):
         seg = segment(model, one)
@@ -132,6 +135,7 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
     model.work = None
+    unghost_model(model, crops, gains)
     if math.isfinite(floor_row):
         _unghost_floor(model, crops, norm, floor_row)
     del norm

@@ -77,10 +77,6 @@ GENERATED_XFAIL = {
                 "picture's luma at all (heights +4-7 px; both are grey, colour would not "
                 "help), below ~7 px motion blur and the shadow join it (heights -2-4 px); "
                 "edges within 1 frame but 71 % of durations within a frame-time",
-    "flicker_100hz": "the shoe is as bright as the skirting it stands in front of (only its "
-                     "colour differs): the right region is picked and every event found is "
-                     "within 1 frame, but the last flight is missed (its take-off reads wild "
-                     "and its top flat at the skirting's edge: not ballistic enough)",
 }
 
 

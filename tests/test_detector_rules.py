@@ -314,3 +314,58 @@ def test_a_ghost_of_the_resting_sole_next_to_the_floor_is_taken_from_frames_with
             assert np.array_equal(model.bg[:100], ghosted[:100])  # far from the floor
         else:
             assert np.array_equal(model.bg, ghosted)
+
+
+def _wall(h: int = 120, w: int = 160) -> np.ndarray:
+    """A painted wall (float32 grey levels): a gentle shading and two dark lines well away
+    from where the leg stands."""
+    img = np.full((h, w), 150.0, np.float32) + np.linspace(-4, 4, w, dtype=np.float32)
+    img[10:12] = 120.0
+    img[:, 20:22] = 120.0
+    return img
+
+
+def _with_leg(img: np.ndarray, grey: float = 135.0) -> np.ndarray:
+    out = img.copy()
+    out[30:110, 60:90] = grey  # a standing leg of a grey near the wall's
+    return out
+
+
+def _fg(frame: np.ndarray, bg: np.ndarray, thr: float = 7.0) -> np.ndarray:
+    return (np.abs(frame - bg) > thr).astype(np.uint8)
+
+
+def test_a_ghost_is_a_blob_whose_outline_is_the_backgrounds_not_the_frames() -> None:
+    from legrsi.ghosts import ghost_blobs
+
+    rng = np.random.default_rng(3)
+    wall, ghosted = _wall(), _with_leg(_wall())
+    frame = wall + rng.normal(0, 1.5, wall.shape).astype(np.float32)  # the leg has gone
+    g = ghost_blobs(frame, ghosted, _fg(frame, ghosted), min_area=100, thr=7.0)
+    assert g[40:100, 65:85].all() and not g[:, :50].any()
+    # a real leg in front of a clean background has its outline in the frame: no ghost
+    leg = _with_leg(wall) + rng.normal(0, 1.5, wall.shape).astype(np.float32)
+    assert not ghost_blobs(leg, wall, _fg(leg, wall), min_area=100, thr=7.0).any()
+    # nor is a soft shadow on a plain floor (flat in the frame, but the background is too)
+    yy, xx = np.mgrid[0:120, 0:160]
+    floor = np.full((120, 160), 140.0, np.float32)
+    shade = floor - 25.0 * np.exp(-((xx - 80) ** 2 + (yy - 60) ** 2) / (2 * 18.0 ** 2))
+    shade = shade.astype(np.float32) + rng.normal(0, 1.5, floor.shape).astype(np.float32)
+    assert _fg(shade, floor).sum() > 500
+    assert not ghost_blobs(shade, floor, _fg(shade, floor), min_area=100, thr=7.0).any()
+
+
+def test_unghost_takes_the_background_from_the_frames_that_show_the_ghost() -> None:
+    from legrsi.ghosts import unghost
+
+    rng = np.random.default_rng(4)
+    wall = _wall()
+    frames = np.stack([(wall if i < 8 else _with_leg(wall))
+                       + rng.normal(0, 1.5, wall.shape).astype(np.float32) for i in range(20)])
+    ghosted = _with_leg(wall)  # the background took the athlete who stood there at the end
+    masks = [_fg(f, ghosted) for f in frames]
+    fixed = unghost(ghosted, frames, masks, min_area=100, thr=7.0)
+    assert fixed is not None
+    assert np.abs(fixed[40:100, 65:85] - 150.0).max() < 3.0  # the wall, not the leg (135)
+    # the athlete really standing there in front of a clean background is left alone
+    assert unghost(wall, frames, [_fg(f, wall) for f in frames], min_area=100, thr=7.0) is None
