@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .measure import Model, thr_map
+from .measure import Model, gradient, thr_map
 
 GHOST_EDGE_MIN = 0.5  # a ghost's outline: the background's edge (grey levels a pixel) is over
 GHOST_FLAT = 0.2  # this x the noise threshold, the frame's under this x it (flat)
@@ -22,11 +22,7 @@ GHOST_MIN_FRAMES = 3  # a pixel is re-estimated from at least this many frames s
 _RING = np.ones((3, 3), np.uint8)
 
 
-def _edges(img: np.ndarray) -> np.ndarray:
-    """Gradient magnitude (grey levels per pixel) of a float32 picture (h, w)."""
-    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    return cv2.magnitude(gx, gy)
+_edges = gradient
 
 
 def ghost_blobs(frame: np.ndarray, bg: np.ndarray, fg: np.ndarray, min_area: int,
@@ -110,21 +106,10 @@ class _Scaled(Sequence[np.ndarray]):
         return self.crops[i].astype(np.float32) / np.float32(self.gains[i])
 
 
-def frame_gains(crops: np.ndarray, norm: np.ndarray) -> np.ndarray:
-    """Each preview crop's brightness gain (n,): ``crops`` (n, h, w) over their normalised
-    copies ``norm`` (locate._normalised, before anything in it is overwritten)."""
-    c = crops[:, ::4, ::4].reshape(len(crops), -1).astype(np.float32)
-    z = norm[:, ::4, ::4].reshape(len(norm), -1)
-    ratio = np.where(z > 8.0, c / np.maximum(z, 1e-3), np.nan)
-    with np.errstate(all="ignore"):
-        g = np.nanmedian(ratio, axis=1)
-    return np.where(np.isfinite(g) & (g > 0), g, 1.0)
-
-
 def unghost_model(model: Model, crops: np.ndarray, gains: np.ndarray) -> None:
     """A measuring model's background (in place) with its ghosts replaced (:func:`unghost`),
     judged on the preview ``crops`` (n, h, w) at the model's analysis scale, each divided by
-    its gain (``gains``, (n,): :func:`frame_gains`)."""
+    its brightness gain (``gains``, (n,): locate.normalised_with_gains)."""
     frames = _Scaled(crops, gains)
     masks: list[np.ndarray | None] = []
     for f in frames:

@@ -230,13 +230,18 @@ def clip_roi(roi: Roi, info: VideoInfo) -> Roi:
 def _normalised(frames: np.ndarray) -> np.ndarray:
     """Divide out per-frame brightness changes (flicker): each frame's gain is the median,
     over pixels, of its ratio to the median frame (robust to the athlete moving)."""
+    return normalised_with_gains(frames)[0]
+
+
+def normalised_with_gains(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_normalised` frames (n, h, w float32) and the gains (n,) they were divided by."""
     f = frames.astype(np.float32)
     ref = median0(f)
     sub = (slice(None), slice(None, None, 2), slice(None, None, 2))
     ratio = f[sub] / np.maximum(ref[sub[1:]], 8.0)
-    gain = np.median(ratio.reshape(len(f), -1), axis=1)
-    f /= np.maximum(gain, 0.05)[:, None, None]  # in place: bounded memory
-    return f
+    gain = np.maximum(np.median(ratio.reshape(len(f), -1), axis=1), 0.05)
+    f /= gain[:, None, None]  # in place: bounded memory
+    return f, gain
 
 
 def background(crops: np.ndarray, sigma: float) -> np.ndarray:

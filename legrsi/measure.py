@@ -82,14 +82,19 @@ def shrink(img: np.ndarray, size: tuple[int, int], last: int = cv2.INTER_AREA) -
     return img
 
 
+def gradient(img: np.ndarray) -> np.ndarray:
+    """Gradient magnitude (grey levels per pixel, 3x3 Sobel) of a float32 picture (h, w)."""
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    return np.hypot(gx, gy).astype(np.float32)
+
+
 def thr_map(bg: np.ndarray, thr: float) -> np.ndarray:
     """Per-pixel foreground threshold (grey levels): noise plus a share of the background's
     local gradient (edges flicker under compression)."""
-    gx = cv2.Sobel(bg, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(bg, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     # thin bright or dark lines (floor markings, tile joints) blur and sharpen from frame to
     # frame with compression: the centre of a line gets the threshold of its flanks
-    grad = cv2.dilate(np.hypot(gx, gy).astype(np.float32), np.ones((3, 3), np.uint8))
+    grad = cv2.dilate(gradient(bg), np.ones((3, 3), np.uint8))
     return (thr + 1.5 * grad).astype(np.float32)
 
 

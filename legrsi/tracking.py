@@ -20,15 +20,15 @@ import cv2
 import numpy as np
 
 from .floorline import ShadowAccumulator, shadow_offset
-from .ghosts import frame_gains, unghost_model
+from .ghosts import unghost_model
 from .locate import (
     Located,
     Preview,
-    _normalised,
     background,
     clip_roi,
     locate_candidates,
     noise_sigma,
+    normalised_with_gains,
     preview,
 )
 from .measure import Model, crop, darkening_below, measure, segment, thr_map
@@ -92,19 +92,19 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
         stable = np.arange(bg.size)
     rng = np.random.default_rng(0)
     gain_idx = np.sort(rng.choice(stable, size=min(len(stable), 800), replace=False))
-    norm = _normalised(crops)  # also the second look at the background's (it NaNs them)
+    norm, gains = normalised_with_gains(crops)  # also the second look (it NaNs them)
     thr = max(7.0, 4.0 * noise_sigma(norm))
     stab_ref, stab_mask, stab_scale = per_preview(prev, "stab", stab_setup)
     foot_px = loc.foot_len * scale
     model = Model(roi, scale, size, bg, gain_idx, thr, thr_map(bg, thr),
                    max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
                    stab_ref, stab_mask, stab_scale, foot_px)
-    _refine_background(model, crops, norm, (loc.floor_y - roi.y) * scale)
+    _refine_background(model, crops, norm, (loc.floor_y - roi.y) * scale, gains)
     return model
 
 
 def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
-                       floor_row: float = math.nan) -> None:
+                       floor_row: float = math.nan, gains: np.ndarray | None = None) -> None:
     """Second look at the background, in place: per pixel the median of the preview crops
     in which the foot found with the first background does not cover it.
 
@@ -115,10 +115,10 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
 
     Then ghosts of things that stood still are replaced (:func:`ghosts.unghost_model`) and,
     next to the floor (``floor_row``, analysis px, the located floor), where the resting
-    foot is in most frames, a clear ghost of the sole (:func:`_unghost_floor`).
+    foot is in most frames, a clear ghost of the sole (:func:`_unghost_floor`). ``gains``:
+    the frames' brightness gains ``norm`` was divided by (None: each 1).
     """
     n = len(crops)
-    gains = frame_gains(crops, norm)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
     for i, one in enumerate(crops):
         seg = segment(model, one)
@@ -135,7 +135,7 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
     model.work = None
-    unghost_model(model, crops, gains)
+    unghost_model(model, crops, np.ones(n) if gains is None else gains)
     if math.isfinite(floor_row):
         _unghost_floor(model, crops, norm, floor_row)
     del norm
