@@ -134,6 +134,26 @@ def test_a_shoe_cut_off_from_a_big_leg_blob_is_the_foot() -> None:
     assert foot_label(stats, 6, 60.0) == 2 and foot_label(stats, 6) == 1
 
 
+def test_a_flat_whole_shoe_is_the_foot_a_flat_strip_is_not() -> None:
+    # the shoe's upper has the skirting's grey, so only its lower part is seen: a blob a whole
+    # foot long but only 0.22 x as tall as long (single_jump_s62: the leg's bottom was taken
+    # for the foot's, 40 px above the floor); a strip as long and 0.1 x as tall is no foot
+    bg = np.full((200, 160), 120.0, np.float32)
+    for rows, cols, found in ((slice(152, 165), slice(40, 100), 164),
+                              (slice(157, 165), slice(40, 110), 119)):
+        img = bg.astype(np.uint8).copy()
+        img[0:120, 20:140] = 40  # the legs
+        img[rows, cols] = 30
+        seg = segment(_model(bg, foot_px=60.0), img)
+        assert seg is not None
+        _, _, blob, x0, y0 = seg
+        assert (np.flatnonzero(blob.any(axis=1)) + y0).max() == found
+    stats = np.array([[20, 0, 120, 120, 14400], [40, 152, 60, 13, 780]])
+    assert foot_label(stats, 6, 60.0) == 2
+    stats = np.array([[20, 0, 120, 120, 14400], [40, 157, 70, 8, 560]])
+    assert foot_label(stats, 6, 60.0) == 1
+
+
 def test_foot_label_takes_the_lowest_big_blob() -> None:
     stats = np.array([[0, 0, 40, 80, 2500], [10, 70, 50, 20, 900], [60, 95, 20, 3, 50]])
     assert foot_label(stats, 100) == 2
