@@ -151,8 +151,11 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
         for v, s, e in _runs(out):
             inner = s > 0 and e < len(out)
             dur = _duration(times, s, e)
-            if v == AIR and inner and (dur < th.min_flight_s or
-                                       np.nanmax(height[s:e]) < th.min_peak_px):
+            # a take-off in the clip's last frames is only one if it stays up long enough
+            # (a blip in the last frame or two is not a flight cut off by the clip's end)
+            blip = e == len(out) and s > 0 and out[s - 1] == CONTACT and dur < th.min_flight_s
+            if v == AIR and ((inner and (dur < th.min_flight_s or
+                                         np.nanmax(height[s:e]) < th.min_peak_px)) or blip):
                 out[s:e] = CONTACT
                 changed = True
             elif v == CONTACT and s > 0 and dur < th.min_contact_s and (
@@ -388,6 +391,8 @@ def flight_score(sig: FootSignal, fps: float) -> float:
     return score * below * (0.1 if _floor_at_region_bottom(sig) else 1.0)
 
 
+# a contact level this share of the region's height above its bottom edge is that edge
+BOTTOM_SHARE = 0.02
 BELOW_PENALTY = 3.0  # a signal's score x (1 - this x its share of frames far below the floor)
 
 
@@ -405,7 +410,7 @@ def _floor_at_region_bottom(sig: FootSignal) -> bool:
     if len(sig.rois) == 0:
         return False
     y, h = float(sig.rois[0, 1]), float(sig.rois[0, 3])
-    return sig.floor_y > y + h - max(3.0, 0.015 * h)
+    return sig.floor_y > y + h - max(3.0, BOTTOM_SHARE * h)
 
 
 def pick_signal(signals: list[FootSignal], fps: float) -> FootSignal:

@@ -245,7 +245,16 @@ def normalised_with_gains(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def background(crops: np.ndarray, sigma: float) -> np.ndarray:
-    """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32.
+    """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32
+    (:func:`background_and_reference` without the reference)."""
+    return background_and_reference(crops, sigma)[0]
+
+
+def background_and_reference(crops: np.ndarray, sigma: float
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32, and each
+    pixel's row reference (h, w float32: the look of the steady pixels of its row nearby,
+    the "empty" floor or wall; grey levels of the normalised crops).
 
     A pixel that takes clearly different values across the preview (the foot or leg pass
     or stand there) gets the steady value (one held in at least MODE_SHARE of the frames)
@@ -267,7 +276,7 @@ def background(crops: np.ndarray, sigma: float) -> np.ndarray:
         best, near = med, np.ones(med.shape, bool)
     del s
     bg = np.where(stable, med, np.where(near, best, ref)).astype(np.float32)
-    return _trimmed(f, bg, tol)
+    return _trimmed(f, bg, tol), ref.astype(np.float32)
 
 
 MODE_SHARE = 0.12  # share of preview frames a steady background value must be held in

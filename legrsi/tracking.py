@@ -24,7 +24,7 @@ from .ghosts import unghost_model
 from .locate import (
     Located,
     Preview,
-    background,
+    background_and_reference,
     clip_roi,
     locate_candidates,
     noise_sigma,
@@ -83,7 +83,7 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
                       for f, (dx, dy) in zip(prev.frames, moves, strict=True)])
     sigma = per_preview(prev, "sigma", lambda p: noise_sigma(p.frames)) \
         * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
-    bg = background(crops, sigma)
+    bg, row_ref = background_and_reference(crops, sigma)
     s = sort0(crops)  # per-pixel order statistics from one sort (same values as np.percentile)
     spread = percentile_sorted(s, 85) - percentile_sorted(s, 15)
     del s
@@ -99,12 +99,13 @@ def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
     model = Model(roi, scale, size, bg, gain_idx, thr, thr_map(bg, thr),
                    max(2, round(0.012 * foot_px)), max(6, int(0.03 * foot_px * foot_px)),
                    stab_ref, stab_mask, stab_scale, foot_px)
-    _refine_background(model, crops, norm, (loc.floor_y - roi.y) * scale, gains)
+    _refine_background(model, crops, norm, (loc.floor_y - roi.y) * scale, gains, row_ref)
     return model
 
 
 def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
-                       floor_row: float = math.nan, gains: np.ndarray | None = None) -> None:
+                       floor_row: float = math.nan, gains: np.ndarray | None = None,
+                       row_ref: np.ndarray | None = None) -> None:
     """Second look at the background, in place: per pixel the median of the preview crops
     in which the foot found with the first background does not cover it.
 
@@ -116,7 +117,8 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
     Then ghosts of things that stood still are replaced (:func:`ghosts.unghost_model`) and,
     next to the floor (``floor_row``, analysis px, the located floor), where the resting
     foot is in most frames, a clear ghost of the sole (:func:`_unghost_floor`). ``gains``:
-    the frames' brightness gains ``norm`` was divided by (None: each 1).
+    the frames' brightness gains ``norm`` was divided by (None: each 1); ``row_ref``: the
+    rows' empty look (locate.background_and_reference) for the ghost check.
     """
     n = len(crops)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
@@ -135,7 +137,7 @@ def _refine_background(model: Model, crops: np.ndarray, norm: np.ndarray,
     model.bg = bg
     model.thr_map = thr_map(bg, model.thr)
     model.work = None
-    unghost_model(model, crops, np.ones(n) if gains is None else gains)
+    unghost_model(model, crops, np.ones(n) if gains is None else gains, row_ref, floor_row)
     if math.isfinite(floor_row):
         _unghost_floor(model, crops, norm, floor_row)
     del norm

@@ -257,6 +257,41 @@ def _signal(height: np.ndarray, t: np.ndarray, foot_y: np.ndarray | None = None)
                       px_noise=0.3)
 
 
+def test_a_blip_in_the_clips_last_frame_is_no_take_off() -> None:
+    """drop_jump_s37 (with the row-reference ghost check): the region's last frame read the
+    foot 46 px up once, after 0.9 s of standing: a one-frame "flight" the clip's end cut
+    off. A take-off needs min_flight_s of flight, also at the end; a flight really cut off
+    by the end (the clip stops 0.1 s after the take-off) is still reported."""
+    from legrsi.events import detect
+
+    n, t, edges, h = _three_flights()
+    blip = h.copy()
+    blip[-1] = 46.0
+    _, events = detect(_signal(blip, t), FPS)
+    assert len(events) == 2 * len(edges) and events[-1].kind == "touchdown"
+    cut = h[t < edges[-1][0] + 0.1]
+    _, events = detect(_signal(cut, t[: len(cut)]), FPS)
+    assert events[-1].kind == "takeoff" and abs(events[-1].time - edges[-1][0]) * FPS < 1
+
+
+def test_a_region_whose_floor_is_its_bottom_edge_loses_the_pick() -> None:
+    """A region placed around a floor guessed too high (a shoe's top as grey as the
+    skirting): the foot's contact level lies within 3 % of the region's height above its
+    bottom edge, so the foot reaches out of it (flicker clip, once its ghost was removed:
+    5 px of 301). Its score is cut tenfold; the same signal in a region reaching 0.14 x its
+    height below the floor (where the preview puts a floor) is not."""
+    from dataclasses import replace
+
+    from legrsi.events import flight_score
+
+    n, t, edges, h = _three_flights()
+    sig = _signal(h, t)
+    room = replace(sig, rois=np.tile([0.0, -9.0, 400.0, 301.0], (n, 1)))  # bottom 292
+    edge = replace(sig, rois=np.tile([0.0, -46.0, 400.0, 301.0], (n, 1)))  # bottom 255
+    assert flight_score(room, FPS) > 0.5
+    assert flight_score(edge, FPS) < 0.15 * flight_score(room, FPS)
+
+
 def test_a_standing_foot_read_alternately_on_the_floor_and_up_the_leg_stays_in_contact(
         ) -> None:
     """The flicker clip's standing shoe (as grey as the skirting) shows only in the bright
@@ -373,6 +408,45 @@ def test_a_ghost_is_a_blob_whose_outline_is_the_backgrounds_not_the_frames() -> 
     shade = shade.astype(np.float32) + rng.normal(0, 1.5, floor.shape).astype(np.float32)
     assert _fg(shade, floor).sum() > 500
     assert not ghost_blobs(shade, floor, _fg(shade, floor), min_area=100, thr=7.0).any()
+
+
+def _tiled_floor(h: int = 130, w: int = 160) -> np.ndarray:
+    """A tiled floor (float32): grey 140 with dark joints every 12 columns."""
+    img = np.full((h, w), 140.0, np.float32)
+    img[:, ::12] = 100.0
+    return img
+
+
+def test_a_ghost_of_a_resting_shoe_on_a_tiled_floor_is_found_by_the_rows_empty_look() -> None:
+    """single_jump_s62: the athlete stands still for most of the clip, so the background took
+    the shoe; in flight the floor is seen again, but its joints cross the ghost's outline (not
+    flat). The frame shows its rows' empty look there, the background does not: a ghost."""
+    from legrsi.ghosts import ghost_blobs
+
+    rng = np.random.default_rng(5)
+    floor = _tiled_floor()
+    ref = np.full(floor.shape, 140.0, np.float32)  # the rows' empty look (joints left out)
+    ghosted = floor.copy()
+    ghosted[108:124, 50:110] = 60.0  # the shoe that stood there
+    frame = floor + rng.normal(0, 1.5, floor.shape).astype(np.float32)  # the foot is up
+    fg = _fg(frame, ghosted)
+    assert not ghost_blobs(frame, ghosted, fg, min_area=100, thr=7.0).any()  # not flat
+    g = ghost_blobs(frame, ghosted, fg, min_area=100, thr=7.0, ref=ref, ref_rows=(100, 130))
+    tiles = floor[108:124, 50:110] > 120  # not the joints: the frame shows a joint there
+    assert g[108:124, 50:110][tiles].all() and not g[:100].any() and not g[:, :40].any()
+    # only next to the floor
+    assert not ghost_blobs(frame, ghosted, fg, min_area=100, thr=7.0, ref=ref,
+                           ref_rows=(0, 60)).any()
+    # a real shoe standing there, in front of the clean floor: the frame is not the empty look
+    shoe = ghosted + rng.normal(0, 1.5, floor.shape).astype(np.float32)
+    assert not ghost_blobs(shoe, floor, _fg(shoe, floor), min_area=100, thr=7.0, ref=ref,
+                           ref_rows=(100, 130)).any()
+    # the contact shadow of a resting foot (floor 25 grey levels darker) stays in the
+    # background: the floor line's shadow offset expects it there
+    shaded = floor.copy()
+    shaded[118:126, 50:110] -= 25.0
+    assert not ghost_blobs(frame, shaded, _fg(frame, shaded), min_area=100, thr=7.0, ref=ref,
+                           ref_rows=(100, 130)).any()
 
 
 def test_unghost_takes_the_background_from_the_frames_that_show_the_ghost() -> None:
