@@ -244,12 +244,6 @@ def normalised_with_gains(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f, gain
 
 
-def background(crops: np.ndarray, sigma: float) -> np.ndarray:
-    """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32
-    (:func:`background_and_reference` without the reference)."""
-    return background_and_reference(crops, sigma)[0]
-
-
 def background_and_reference(crops: np.ndarray, sigma: float
                              ) -> tuple[np.ndarray, np.ndarray]:
     """Per-pixel background of ROI crops, shape (n, h, w) -> (h, w) float32, and each

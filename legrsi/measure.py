@@ -206,7 +206,7 @@ def foot_blob(joined: np.ndarray, min_area: int, foot_px: float = 0.0) -> np.nda
     for i in np.flatnonzero(big):
         one = ones[i] if ones is not None else (labels == i + 1).view(np.uint8)
         _, y, w, h = cv2.boundingRect(one)
-        flat = WHOLE_FOOT_FLAT if whole[i] else 0.25
+        flat = WHOLE_FOOT_FLAT if whole[i] else BLOB_FLAT
         if h >= flat * w and y + h > best_bottom:  # the first of equally low ones
             best, best_bottom = one, y + h
     return None if best is None else best.view(bool)
@@ -218,14 +218,14 @@ def foot_label(stats: np.ndarray, min_area: int, foot_px: float = 0.0) -> int:
     leg: the biggest blob is then the leg or the free foot). Big: at least BLOB_SHARE of
     the biggest, or a whole foot (WHOLE_FOOT_AREA x ``foot_px``^2 px and WHOLE_FOOT_LEN x
     ``foot_px`` wide; 0: unknown). Thin flat strips (a floor line, a shadow) are not a
-    foot: a blob must be 0.25 x as tall as wide, a whole foot WHOLE_FOOT_FLAT x. -1 if none."""
+    foot: a blob must be BLOB_FLAT x as tall as wide, a whole foot WHOLE_FOOT_FLAT x. -1 if none."""
     area = stats[:, 4]
     big = area >= max(min_area, BLOB_SHARE * area.max())
     whole = np.zeros(len(area), bool)
     if foot_px > 0:
         whole = (~big & (area >= max(min_area, WHOLE_FOOT_AREA * foot_px ** 2))
                  & (stats[:, 2] >= WHOLE_FOOT_LEN * foot_px))
-    flat = np.where(whole, WHOLE_FOOT_FLAT, 0.25)
+    flat = np.where(whole, WHOLE_FOOT_FLAT, BLOB_FLAT)
     big = (big | whole) & (stats[:, 3] >= flat * stats[:, 2])
     if not big.any():
         return -1
@@ -238,8 +238,9 @@ BLOB_SHARE = 0.2  # blobs smaller than this share of the biggest are not the foo
 WHOLE_FOOT_AREA = 0.15  # ... unless their area is this x foot_px^2 (analysis px) ...
 WHOLE_FOOT_LEN = 0.9  # ... and they are this x foot_px wide: a shoe cut off from the leg
 # ... and at least this x as tall as wide (a shoe whose upper has the wall's grey keeps only
-# its lower part; other blobs need 0.25: thin flat strips, a floor line or shadow, are no foot)
+# its lower part); other blobs need BLOB_FLAT: thin flat strips, a floor line or shadow, are no foot
 WHOLE_FOOT_FLAT = 0.15
+BLOB_FLAT = 0.25
 
 
 def tip_row(blob: np.ndarray, k: int) -> int:
