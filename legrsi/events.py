@@ -176,7 +176,23 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
     if len(runs) > 1 and runs[0][0] == AIR and runs[1][0] == CONTACT and \
             not _comes_down(height, times, runs[0][2], th):
         out[: runs[0][2]] = CONTACT  # the clip begins with the foot up only if it lands
+    if len(runs) > 1 and runs[-1][0] == AIR and runs[-2][0] == CONTACT and \
+            not _goes_up(height, times, runs[-1][1], th):
+        out[runs[-1][1]:] = CONTACT  # ... and ends with it up only if it was seen lifting
     return out
+
+
+def _goes_up(height: np.ndarray, times: np.ndarray, s: int, th: Thresholds) -> bool:
+    """Whether the foot lifts off the floor at frame ``s`` of a flight that runs to the
+    clip's end (not the outline jumping from the floor to something standing higher): in
+    the first FALL_S from it (at least 3 samples) a height between the on threshold and
+    FALL_SHARE of the run's level (the mirror of :func:`_comes_down`)."""
+    n_first = max(3, int(np.searchsorted(times, times[s] + FALL_S)) - s)
+    first = height[s: s + n_first]
+    rest = height[s:]
+    level = float(np.nanmedian(rest)) if np.isfinite(rest).any() else 0.0
+    fin = first[np.isfinite(first)]
+    return bool(((fin > th.on_px) & (fin < FALL_SHARE * level)).any()) or level <= th.on_px
 
 
 def _comes_down(height: np.ndarray, times: np.ndarray, e: int, th: Thresholds) -> bool:

@@ -253,7 +253,9 @@ def background_and_reference(crops: np.ndarray, sigma: float
     A pixel that takes clearly different values across the preview (the foot or leg pass
     or stand there) gets the steady value (one held in at least MODE_SHARE of the frames)
     that best matches the never-covered pixels of its row, even if the foot stands there
-    most of the time; a pixel without a steady value gets its row's empty look.
+    most of the time; a pixel without a steady value gets its row's empty look, unless it
+    never shows that look (a thing of the scene unlike its row, e.g. a box's leg): its
+    median.
     """
     f = _normalised(crops)
     s = sort0(f)  # per-pixel order statistics from one sort (same values as np.percentile)
@@ -266,6 +268,10 @@ def background_and_reference(crops: np.ndarray, sigma: float
     m = max(3, round(MODE_SHARE * n))
     if n >= m + 1:
         best, near = _steady_values(s, m, tol, ref, 3.0 * thr)
+        # the row's empty look never shows at a pixel: a thing of the scene that differs
+        # from its row (a box's leg the athlete passes in front of), not a resting foot
+        unseen = _times_near(f, ref, 3.0 * thr) < EMPTY_SEEN
+        best, near = np.where(unseen, med, best), near | unseen
     else:
         best, near = med, np.ones(med.shape, bool)
     del s
@@ -274,6 +280,16 @@ def background_and_reference(crops: np.ndarray, sigma: float
 
 
 MODE_SHARE = 0.12  # share of preview frames a steady background value must be held in
+EMPTY_SEEN = 2  # preview frames a pixel must show its row's empty look in to be given it
+
+
+def _times_near(f: np.ndarray, ref: np.ndarray, tol: float, rows: int = 32) -> np.ndarray:
+    """Per pixel of a stack (n, h, w): in how many frames it lies within ``tol`` grey
+    levels of ``ref`` (h, w); a band of rows at a time (bounded memory)."""
+    out = np.empty(ref.shape, np.intp)
+    for r in range(0, f.shape[1], rows):
+        out[r: r + rows] = (np.abs(f[:, r: r + rows] - ref[r: r + rows]) < tol).sum(axis=0)
+    return out
 
 
 def _steady_values(s: np.ndarray, m: int, tol: float, ref: np.ndarray, near_px: float,

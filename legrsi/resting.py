@@ -39,8 +39,11 @@ def still_tol(seg: np.ndarray, low: float, peak: float, off_px: float) -> float:
     """Largest change (px) between neighbouring frames that counts as standing still: above
     the height jitter, well below how fast the run's foot moves between ``low`` and half
     its ``peak`` (px per frame)."""
-    mid = (seg[:-1] > low) & (seg[:-1] < 0.5 * peak) & np.isfinite(seg[1:])
-    speed = float(np.median(np.abs(np.diff(seg))[mid])) if mid.any() else 0.0
+    step = np.abs(np.diff(seg))
+    # frames held at one reading up there are no flight motion (an outline held by
+    # something standing in the scene): they say nothing of the foot's speed
+    mid = (seg[:-1] > low) & (seg[:-1] < 0.5 * peak) & np.isfinite(seg[1:]) & (step > HELD_PX)
+    speed = float(np.median(step[mid])) if mid.any() else 0.0
     return min(_jitter_tol(off_px), SETTLE_SPEED_SHARE * speed)
 
 
@@ -63,6 +66,7 @@ def still_tail(seg: np.ndarray, low: float, tol: float) -> int:
     return n if n >= SETTLE_FRAMES else 0
 
 
+HELD_PX = 0.5  # a change (px) between frames below this: a reading held, not a foot moving
 SETTLE_FRAMES = 4  # frames of standing still that make a contact
 SETTLE_LOW = 0.15  # ... below this share of the run's peak height
 SETTLE_SPEED_SHARE = 0.3  # still = moving less than this share of the run's own speed

@@ -463,3 +463,72 @@ def test_unghost_takes_the_background_from_the_frames_that_show_the_ghost() -> N
     assert np.abs(fixed[40:100, 65:85] - 150.0).max() < 3.0  # the wall, not the leg (135)
     # the athlete really standing there in front of a clean background is left alone
     assert unghost(wall, frames, [_fg(f, wall) for f in frames], min_area=100, thr=7.0) is None
+
+
+def _box_leg_crops(n: int = 40, covered: int = 6, rest: int = 0) -> np.ndarray:
+    """Preview crops (n, 100, 120) of a wall (grey 190) with a box's dark leg (80, columns
+    50-60) that a passing leg (65, columns 40-70, rows 20-70) covers in ``covered`` frames;
+    a resting shoe (60, columns 80-110, rows 70-90) stands in all but ``rest`` frames when
+    ``rest`` > 0. Sensor noise sigma 1.5."""
+    rng = np.random.default_rng(7)
+    scene = np.full((100, 120), 190.0, np.float32)
+    scene[:, 50:60] = 80.0
+    out = np.repeat(scene[None], n, axis=0)
+    step = max(1, n // max(1, covered))
+    for i in range(0, step * covered, step):
+        out[i, 20:70, 40:70] = 65.0
+    if rest:
+        out[rest:, 70:90, 80:110] = 60.0
+    return (out + rng.normal(0, 1.5, out.shape)).astype(np.float32)
+
+
+def test_a_box_leg_the_athlete_passes_in_front_of_stays_in_the_background() -> None:
+    """drop_jump_s43: the box's front leg, covered by the athlete's legs in some preview
+    frames, differs from its row's empty look (the wall) and was given that look: a static
+    blob 42 px above the floor that held the foot's bottom all through the flight. A pixel
+    that never shows its row's empty look keeps its own steady value; a resting shoe, whose
+    pixels show the wall in the few frames it is up, still gets the wall."""
+    from legrsi.locate import background_and_reference
+
+    bg, _ = background_and_reference(_box_leg_crops(), 1.5)
+    assert np.abs(bg[25:65, 52:58] - 80.0).max() < 6.0
+    bg, _ = background_and_reference(_box_leg_crops(rest=4), 1.5)
+    assert np.abs(bg[72:88, 82:108] - 190.0).max() < 6.0  # the shoe stands in 36 of 40
+
+
+def test_a_reading_held_up_in_flight_does_not_hide_the_foot_resting_low() -> None:
+    """drop_jump_s63 (with the box kept in the background): a thing standing 52 px up (here
+    45 of 100) held the foot's outline through most of the flight, showing the foot above
+    it only near the apex. Before the take-off the heel-up foot read 5 px for 12 frames. The
+    held frames are no speed of the foot: the resting frames are still contact, and the
+    take-off lies within 1.5 frames of the truth (it was found 13 frames early)."""
+    from legrsi.events import detect
+
+    n, t, edges, h = _three_flights()
+    read = np.where(h > 45.0, 45.0, h)
+    for t0, t1 in edges:
+        apex = np.abs(t - 0.5 * (t0 + t1)) < 4 / FPS
+        read[apex] = h[apex]
+        before = (t < t0) & (t > t0 - 12 / FPS)
+        read[before] = 5.0 + 0.05 * np.sin(np.arange(before.sum()))
+    _, events = detect(_signal(read, t), FPS)
+    offs = [e for e in events if e.kind == "takeoff"]
+    assert len(offs) == 3
+    for e, (t0, _) in zip(offs, edges, strict=True):
+        assert abs(e.time - t0) * FPS < 1.5
+
+
+def test_a_jump_of_the_outline_in_the_clips_last_frames_is_no_take_off() -> None:
+    """drop_jump_s37, a wide region: 14 frames before the clip's end the lowest point
+    jumped from the floor to 33 px at once, crept to 45 px (another blob) and fell back for
+    the last two frames, too few to confirm a landing: a "flight" of 50 ms, longer than the
+    shortest flight, but a foot lifting passes the heights in between. No take-off; a flight
+    really cut off by the clip's end still is one (test above)."""
+    from legrsi.events import detect
+
+    n, t, edges, h = _three_flights()
+    tail = h.copy()
+    tail[-14:] = [32.7, 33.2, 33.3, 33.9, 35.0, 35.5, 36.8, 37.3, 38.3, 39.1, 45.3, 45.3,
+                  0.0, 0.0]
+    _, events = detect(_signal(tail, t), FPS)
+    assert len(events) == 2 * len(edges) and events[-1].kind == "touchdown"
