@@ -21,6 +21,8 @@ from .types import NoMovementError, Roi, VideoInfo
 from .video import FrameReader, keyframe_count
 
 PREVIEW_WIDTH = 640  # pixels: preview frames are stored at most this wide
+FINE_SCALE = 0.5  # ... and once more at least this x full size, for the background models
+FINE_MAX_PX = 1920  # ... but at most this many pixels on the long side (bounded memory)
 MIN_KEYFRAMES = 16
 MAX_SAMPLES = 160
 PREVIEW_MAX = 96  # preview frames kept (evenly spread); the strided preview makes <= 96
@@ -28,10 +30,21 @@ PREVIEW_MAX = 96  # preview frames kept (evenly spread); the strided preview mak
 
 @dataclass
 class Preview:
-    """Sample frames of a clip at ``scale`` x full size: ``frames`` has shape (n, h, w)."""
+    """Sample frames of a clip at ``scale`` x full size: ``frames`` has shape (n, h, w);
+    ``fine``: the same frames at ``fine_scale`` x full size (>= ``scale``), from which the
+    background models are built (a background upsampled from the small preview lacks the
+    fine texture of grass or gravel, which then reads as foreground); None: ``frames``."""
 
     frames: np.ndarray
     scale: float
+    fine: np.ndarray | None = None
+    fine_scale: float = 0.0
+
+    def model_frames(self) -> tuple[np.ndarray, float]:
+        """The frames the background models are built from and their scale."""
+        if self.fine is None:
+            return self.frames, self.scale
+        return self.fine, self.fine_scale
 
 
 @dataclass
@@ -52,7 +65,7 @@ def _store(img: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _collect(reader: FrameReader, scale: float, stride: int) -> list[np.ndarray]:
-    samples: list[np.ndarray] = []
+    samples: list[np.ndarray] = []  # (at ``scale``)
     step = stride
     for k, frame in enumerate(reader):
         if k % step:
@@ -82,8 +95,10 @@ def _kept_keyframes(n: int) -> list[int]:
 
 
 def preview(info: VideoInfo) -> Preview:
-    """Decode a sparse, bounded preview of the clip (luma, reduced to PREVIEW_WIDTH)."""
+    """Decode a sparse, bounded preview of the clip (luma, reduced to PREVIEW_WIDTH, and
+    for the models to no less than FINE_SCALE x full size)."""
     scale = min(1.0, PREVIEW_WIDTH / max(info.width, info.height))
+    fine_scale = max(scale, min(FINE_SCALE, FINE_MAX_PX / max(info.width, info.height)))
     n_key = keyframe_count(info)
     samples: list[np.ndarray] = []
     if n_key >= MIN_KEYFRAMES:  # only the key frames kept, each on its own (no frame threads)
@@ -93,7 +108,7 @@ def preview(info: VideoInfo) -> Preview:
 
         def decode(part: list[int]) -> list[np.ndarray]:
             reader = FrameReader(info, threads=False, keyframes=frozenset(part))
-            return [_store(frame.image, scale) for frame in reader]
+            return [_store(frame.image, fine_scale) for frame in reader]
 
         if len(parts) == 1:
             samples = decode(kept)
@@ -104,13 +119,19 @@ def preview(info: VideoInfo) -> Preview:
     if len(samples) < MIN_KEYFRAMES:
         n_est = info.frame_count_hint or int((info.duration_hint_s or 10.0) * info.container_fps)
         stride = max(1, math.ceil(n_est / 96))
-        samples = _collect(FrameReader(info), scale, stride)
+        samples = _collect(FrameReader(info), fine_scale, stride)
     if not samples:
         raise NoMovementError(f"{info.path.name}: no decodable frames")
     if len(samples) > PREVIEW_MAX:  # long clips: memory of the models stays bounded
         keep = np.linspace(0, len(samples) - 1, PREVIEW_MAX).round().astype(int)
         samples = [samples[i] for i in keep]
-    return Preview(np.stack(samples), scale)
+    fine = np.stack(samples)
+    if fine_scale == scale:
+        return Preview(fine, scale)
+    h, w = info.height, info.width
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in fine])
+    return Preview(small, scale, fine, fine_scale)
 
 
 def noise_sigma(frames: np.ndarray) -> float:

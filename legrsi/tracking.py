@@ -60,7 +60,8 @@ def _grid(roi: Roi, foot_len: float) -> tuple[Roi, float, tuple[int, int]]:
 
 def _model_memory(prev: Preview) -> float:
     """Working memory of building one model (bytes; ~20 per crop pixel of the preview)."""
-    return float(prev.frames[0].size * len(prev.frames) * 20)
+    frames = prev.model_frames()[0]
+    return float(frames[0].size * len(frames) * 20)
 
 
 def _model_workers(prev: Preview, n: int) -> int:
@@ -74,14 +75,14 @@ MODEL_BUDGET = 150e6  # bytes of working memory for building the models (and cro
 
 def _build_model(info: VideoInfo, prev: Preview, loc: Located) -> Model:
     roi, scale, size = _grid(loc.roi, loc.foot_len)
-    ps = prev.scale
+    frames, ps = prev.model_frames()
     proi = Roi(int(roi.x * ps), int(roi.y * ps), max(2, int(roi.w * ps)), max(2, int(roi.h * ps)))
     # preview frames aligned like the frames will be (hand-held shake), else the background
-    # is a blur of the scene's edges
+    # is a blur of the scene's edges (the shifts are in full-resolution pixels)
     moves = per_preview(prev, "stab_moves", preview_shifts)
     crops = np.stack([crop(f, proi, size, (float(dx) * ps, float(dy) * ps))
-                      for f, (dx, dy) in zip(prev.frames, moves, strict=True)])
-    sigma = per_preview(prev, "sigma", lambda p: noise_sigma(p.frames)) \
+                      for f, (dx, dy) in zip(frames, moves, strict=True)])
+    sigma = per_preview(prev, "model_sigma", lambda p: noise_sigma(p.model_frames()[0])) \
         * min(1.0, math.sqrt(max(scale / ps, 1e-3)))
     bg, row_ref = background_and_reference(crops, sigma)
     s = sort0(crops)  # per-pixel order statistics from one sort (same values as np.percentile)

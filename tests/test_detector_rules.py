@@ -532,3 +532,33 @@ def test_a_jump_of_the_outline_in_the_clips_last_frames_is_no_take_off() -> None
                   0.0, 0.0]
     _, events = detect(_signal(tail, t), FPS)
     assert len(events) == 2 * len(edges) and events[-1].kind == "touchdown"
+
+
+def test_a_fine_floor_texture_is_background_not_foot() -> None:
+    # grass-like texture at full resolution (1920 x 1080): a background upsampled from the
+    # 640-px preview lacks it and the texture itself reads as foreground; the models are
+    # built from the preview kept at >= FINE_SCALE x full size instead
+    import cv2
+
+    from legrsi.locate import FINE_SCALE, Located, Preview
+    from legrsi.measure import crop
+    from legrsi.tracking import _build_model
+
+    rng = np.random.default_rng(3)
+    tex = cv2.GaussianBlur(rng.normal(0, 1, (1080, 1920)).astype(np.float32), (0, 0), 1.2)
+    tex = np.clip(120 + 40 * tex / tex.std(), 0, 255)
+    frames = [np.clip(tex + rng.normal(0, 1.0, tex.shape), 0, 255).astype(np.uint8)
+              for _ in range(24)]
+
+    def small(s: float) -> np.ndarray:
+        return np.stack([cv2.resize(f, (round(1920 * s), round(1080 * s)),
+                                    interpolation=cv2.INTER_AREA) for f in frames])
+
+    def foreground_share(prev: Preview) -> float:
+        m = _build_model(None, prev, Located(Roi(700, 700, 480, 240), 900.0, 90.0))  # type: ignore[arg-type]
+        assert m.scale == 1.0  # the foot is analysed at full resolution
+        c = crop(frames[5], m.roi, m.size).astype(np.float32)
+        return float((np.abs(c - m.bg) > m.thr_map).mean())
+
+    assert foreground_share(Preview(small(1 / 3), 1 / 3)) > 0.1  # the texture reads as foot
+    assert foreground_share(Preview(small(1 / 3), 1 / 3, small(FINE_SCALE), FINE_SCALE)) < 0.01
