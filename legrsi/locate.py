@@ -65,7 +65,7 @@ def _store(img: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _collect(reader: FrameReader, scale: float, stride: int) -> list[np.ndarray]:
-    samples: list[np.ndarray] = []  # (at ``scale``)
+    samples: list[np.ndarray] = []
     step = stride
     for k, frame in enumerate(reader):
         if k % step:

@@ -103,8 +103,7 @@ class Score:
     @property
     def share_durations_within_one_frame(self) -> float:
         """Fraction of contact and flight times within one frame-time of the truth."""
-        d = self.duration_errors_frames
-        return sum(abs(e) <= 1.0 for e in d) / len(d) if d else 1.0
+        return pooled_share([self])
 
     def events_pass(self) -> bool:
         """The bar's part for every clip: nothing missed or extra, every event within +/-1
