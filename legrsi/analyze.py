@@ -11,7 +11,7 @@ from . import events as events_mod
 from . import tracking
 from .corrections import correct_events
 from .metrics import PAUSE_S, build_reps, parse_legs
-from .types import Analysis, LegrsiError, NoMovementError, Roi, VideoInfo
+from .types import Analysis, FootSignal, LegrsiError, NoMovementError, Roi, VideoInfo
 from .video import FrameReader, probe
 
 ProgressFn = Callable[[int], None]
@@ -48,6 +48,7 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
             corrections, events, initial_contact, signal.times)
     reps = build_reps(events, initial_contact, path.stem, legs, pause_s)
     warnings = list(signal.warnings) + fixes
+    warnings.extend(_passer_by_warnings(signal, info.capture_fps))
     warnings.extend(_time_base_warnings(info, reps))
     n_sets = max((r.set for r in reps), default=0)
     if len(legs) > 1 and n_sets != len(legs):
@@ -71,6 +72,12 @@ def _why_nothing(info: VideoInfo) -> str:
         return (f"; the clip is very dark (mean brightness {max(looks):.0f} of 255): "
                 "film in more light")
     return ""
+
+
+def _passer_by_warnings(signal: FootSignal, fps: float) -> list[str]:
+    return [f"frames {s}-{e - 1}: something walked through the foot region (came into view "
+            "and left on the floor, no flight): not taken for the athlete"
+            for s, e in events_mod.passers_by(signal, fps)]
 
 
 def _time_base_warnings(info, reps) -> list[str]:  # type: ignore[no-untyped-def]

@@ -20,6 +20,8 @@ import numpy as np
 from .edges import edge_time, refine_flight
 from .resting import SETTLE_FRAMES, SETTLE_LOW, standing_level, still_tail, still_tol
 from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal, LegrsiError
+from .visits import drop_passers_by
+from .visits import passers_by as _passers_by
 
 CONTACT, AIR, UNKNOWN = 0, 1, -1
 
@@ -121,10 +123,14 @@ def _runs(state: np.ndarray) -> list[tuple[int, int, int]]:
     return [(int(state[s]), int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
-def fill_unknown(state: np.ndarray) -> np.ndarray:
+def fill_unknown(state: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
     """Bridge frames without a visible foot: same state on both sides -> that state;
     between AIR and CONTACT -> AIR (the foot left the region going up); at the ends -> the
-    neighbouring state."""
+    neighbouring state. A gap of at least OUT_OF_VIEW_S (``times``: seconds per frame) stays
+    UNKNOWN: the foot was out of view (a person who walked out of the region, an athlete
+    still on the box, a foot high above the region in a long flight) and what happened
+    meanwhile is not known; the edges on both sides of it are still found (:func:`clean`
+    checks that the foot was seen lifting into it and landing out of it)."""
     out = state.copy()
     runs = _runs(out)
     for i, (v, s, e) in enumerate(runs):
@@ -134,8 +140,13 @@ def fill_unknown(state: np.ndarray) -> np.ndarray:
         right = runs[i + 1][0] if i + 1 < len(runs) else UNKNOWN
         if left == UNKNOWN and right == UNKNOWN:
             continue
+        if times is not None and _duration(times, s, e) >= OUT_OF_VIEW_S:
+            continue
         out[s:e] = AIR if AIR in (left, right) else CONTACT
     return out
+
+
+OUT_OF_VIEW_S = 0.5  # s: no foot seen this long: out of view
 
 
 def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
@@ -172,37 +183,59 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
         if v == AIR and 0 < s and e < len(out) and out[s - 1] == CONTACT \
                 and out[e] == CONTACT and not ballistic(times, height, s, e):
             out[s:e] = CONTACT
+    # the foot comes into view up (the clip's start, back from out of view) only if it is
+    # seen landing, and goes out of view up only if it is seen lifting
     runs = _runs(out)
-    if len(runs) > 1 and runs[0][0] == AIR and runs[1][0] == CONTACT and \
-            not _comes_down(height, times, runs[0][2], th):
-        out[: runs[0][2]] = CONTACT  # the clip begins with the foot up only if it lands
-    if len(runs) > 1 and runs[-1][0] == AIR and runs[-2][0] == CONTACT and \
-            not _goes_up(height, times, runs[-1][1], th):
-        out[runs[-1][1]:] = CONTACT  # ... and ends with it up only if it was seen lifting
+    for i, (v, s, e) in enumerate(runs):
+        if v != AIR:
+            continue
+        before = runs[i - 1][0] if i > 0 else UNKNOWN
+        after = runs[i + 1][0] if i + 1 < len(runs) else UNKNOWN
+        if before == UNKNOWN and after == CONTACT and not _comes_down(height, times, s, e, th):
+            out[s:e] = CONTACT
+        elif before == CONTACT and after == UNKNOWN and not _goes_up(height, times, s, e, th):
+            out[s:e] = CONTACT
     return out
 
 
-def _goes_up(height: np.ndarray, times: np.ndarray, s: int, th: Thresholds) -> bool:
-    """Whether the foot lifts off the floor at frame ``s`` of a flight that runs to the
-    clip's end (not the outline jumping from the floor to something standing higher): in
-    the first FALL_S from it (at least 3 samples) a height between the on threshold and
-    FALL_SHARE of the run's level (the mirror of :func:`_comes_down`)."""
+def states(height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
+    """Per-frame CONTACT/AIR/UNKNOWN states of a despiked height signal (px, shape (n,);
+    ``times`` in seconds): classified, gaps bridged, cleaned, passers-by dropped."""
+    state = clean(fill_unknown(classify(height, th), times), height, times, th)
+    return drop_passers_by(state, times)
+
+
+def passers_by(sig: FootSignal, fps: float) -> list[tuple[int, int]]:
+    """Frame ranges [start, end) of the visits :func:`detect` leaves out as someone walking
+    through the foot region (visits.passer_by); ``fps`` is the capture rate."""
+    th = thresholds(sig, fps)
+    h = despike(sig.height, fps)
+    return _passers_by(clean(fill_unknown(classify(h, th), sig.times), h, sig.times, th),
+                       sig.times)
+
+
+def _goes_up(height: np.ndarray, times: np.ndarray, s: int, e: int, th: Thresholds) -> bool:
+    """Whether the foot lifts off the floor at frame ``s`` of an airborne run ``s:e`` that
+    ends out of view or at the clip's end (not the outline jumping from the floor to
+    something standing higher): the mirror of :func:`_comes_down`, on its first FALL_S."""
     n_first = max(3, int(np.searchsorted(times, times[s] + FALL_S)) - s)
-    first = height[s: s + n_first]
-    rest = height[s:]
-    level = float(np.nanmedian(rest)) if np.isfinite(rest).any() else 0.0
-    fin = first[np.isfinite(first)]
-    return bool(((fin > th.on_px) & (fin < FALL_SHARE * level)).any()) or level <= th.on_px
+    return _shows_motion(height[s: s + n_first], height[s:e], th)
 
 
-def _comes_down(height: np.ndarray, times: np.ndarray, e: int, th: Thresholds) -> bool:
-    """Whether the foot comes down to the floor at frame ``e`` (a landing, not the outline
-    jumping back from a leg's height to the floor): in the last FALL_S before it (at least
-    3 samples) a height between the on threshold and FALL_SHARE of the run's level."""
+def _comes_down(height: np.ndarray, times: np.ndarray, s: int, e: int, th: Thresholds) -> bool:
+    """Whether the foot comes down to the floor at frame ``e`` after an airborne run ``s:e``
+    that began out of view or at the clip's start (a landing, not the outline jumping back
+    from a leg's height to the floor): in the last FALL_S before it (at least 3 samples) a
+    height between the on threshold and FALL_SHARE of the run's level (its median)."""
     n_last = max(3, e - int(np.searchsorted(times, times[e] - FALL_S)))
-    last = height[max(0, e - n_last): e]
-    level = float(np.nanmedian(height[:e])) if np.isfinite(height[:e]).any() else 0.0
-    fin = last[np.isfinite(last)]
+    return _shows_motion(height[max(s, e - n_last): e], height[s:e], th)
+
+
+def _shows_motion(part: np.ndarray, run: np.ndarray, th: Thresholds) -> bool:
+    """Whether ``part`` of an airborne ``run`` (heights, px) has a height between the on
+    threshold and FALL_SHARE of the run's level (median), or the whole run is low."""
+    level = float(np.nanmedian(run)) if np.isfinite(run).any() else 0.0
+    fin = part[np.isfinite(part)]
     return bool(((fin > th.on_px) & (fin < FALL_SHARE * level)).any()) or level <= th.on_px
 
 
@@ -285,7 +318,7 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
         raise LegrsiError("too few frames to detect contacts")
     th = thresholds(sig, fps)
     h = despike(sig.height, fps)
-    state = clean(fill_unknown(classify(h, th)), h, sig.times, th)
+    state = states(h, sig.times, th)
     state, landed, lifted = settle(state, h, th)
     known = state[state != UNKNOWN]
     if len(known) == 0:
@@ -388,7 +421,7 @@ def flight_score(sig: FootSignal, fps: float) -> float:
     try:
         th = thresholds(sig, fps)
         h = despike(sig.height, fps)
-        state = clean(fill_unknown(classify(h, th)), h, sig.times, th)
+        state = states(h, sig.times, th)
     except LegrsiError:
         return 0.0
     score = 0.0
