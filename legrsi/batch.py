@@ -74,6 +74,7 @@ class ClipResult:
     rows: list[dict[str, str]] = field(default_factory=list)
     n_reps: int = 0
     n_events: int = 0
+    events_text: str = "no event"
     frames: int = 0
     capture_fps: float = 0.0
     warnings: list[str] = field(default_factory=list)
@@ -208,7 +209,7 @@ def analyze_clip(job: Job, opts: Options,
     """
     from .analyze import analyze_video
     from .corrections import corrections_path
-    from .report import rep_row, summary_table, write_results_csv
+    from .report import events_text, rep_row, summary_table, write_results_csv
 
     t0 = time.perf_counter()
     res = ClipResult(job)
@@ -236,6 +237,7 @@ def analyze_clip(job: Job, opts: Options,
     fps = analysis.info.capture_fps
     res.rows = [rep_row(r, fps, job.athlete) for r in analysis.reps]
     res.n_reps, res.n_events = len(analysis.reps), len(analysis.events)
+    res.events_text = events_text(analysis.events)
     res.frames, res.capture_fps = len(analysis.signal), fps
     res.warnings = list(analysis.warnings)
     res.corrections_applied = analysis.corrections_applied

@@ -104,7 +104,7 @@ def _report(res: ClipResult, quiet: bool) -> None:
         click.echo(f"Warning: {name}: {w}", err=True)
     who = f" ({res.job.athlete}, {res.job.leg})" if res.job.athlete else f" ({res.job.leg})"
     if not res.n_reps:
-        click.echo(f"{name}{who}: no take-off from the floor found ({res.n_events} events); "
+        click.echo(f"{name}{who}: no take-off from the floor found ({res.events_text}); "
                    f"wrote {res.csv_path}", err=True)
     elif not quiet:
         extra = ", ".join(str(p.name) for p in res.written)

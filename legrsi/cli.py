@@ -14,7 +14,7 @@ from .corrections import corrections_path
 from .fileio import ensure_dir
 from .metrics import PAUSE_S
 from .progress import ProgressBar
-from .report import summary_table, write_results_csv
+from .report import events_text, summary_table, write_results_csv
 from .types import Analysis, LegrsiError
 from .video import probe
 
@@ -96,7 +96,7 @@ def analyze(videos: tuple[Path, ...], leg: str, capture_fps: float | None, roi: 
                        f"corrections from {corrections_path(out_dir, video)}")
         if not analysis.reps:
             click.echo(f"{video.name}: no take-off from the floor found "
-                       f"({len(analysis.events)} events); wrote {csv_path}", err=True)
+                       f"({events_text(analysis.events)}); wrote {csv_path}", err=True)
             continue
         if not quiet:
             info = analysis.info

@@ -65,6 +65,19 @@ def write_results_csv(analysis: Analysis, out_dir: Path | str, athlete: str = ""
     return path
 
 
+def events_text(events: list[Event]) -> str:
+    """What was found, in words, for a clip without a take-off from the floor: e.g.
+    "no event", "1 touchdown (frame 190)", "2 touchdowns (frames 40, 190)"."""
+    if not events:
+        return "no event"
+    frames = ", ".join(str(e.frame) for e in events[:6]) + (", ..." if len(events) > 6 else "")
+    kinds = sorted({e.kind.replace("takeoff", "take-off") for e in events})
+    noun = " and ".join(kinds) if len(kinds) > 1 else kinds[0]
+    if len(events) > 1:
+        noun = f"{noun}s" if len(kinds) == 1 else f"{noun} events"
+    return f"{len(events)} {noun} (frame{'s' * (len(events) > 1)} {frames})"
+
+
 def summary_table(analysis: Analysis) -> str:
     """Per-leg table: n, mean, best, worst, SD of contact, flight, RSI, jump height."""
     summ = per_leg_summary(analysis.reps)

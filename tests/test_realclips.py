@@ -50,3 +50,16 @@ def test_box_drop_in_the_landing_region_gives_one_landing() -> None:
     through it from frame 71 to 118 is no contact (visits.py), the box is not the floor."""
     a = _one_landing("945,677,320,250")
     assert any("walked through the foot region" in w for w in a.warnings)
+
+
+def test_box_drop_cli_names_the_landing_and_the_passer_by(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legrsi.cli import main
+
+    res = CliRunner().invoke(main, ["analyze", str(REAL / "box_drop_landing_30fps.mp4"),
+                                    "--leg", "both", "--roi", "945,677,320,250", "--out",
+                                    str(tmp_path), "--no-video", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert "walked through the foot region" in res.output
+    assert "no take-off from the floor found (1 touchdown (frame 19" in res.output

@@ -75,3 +75,15 @@ def test_visits_are_the_stretches_between_unknown_frames() -> None:
     assert visits(state) == [(1, 3), (5, 7)]
     t = np.arange(7) / FPS
     assert passers_by(state, t) == [(5, 7)]  # entered on the floor, no flight, a gap before it
+
+
+def test_a_clip_without_take_off_says_what_was_found() -> None:
+    from legrsi.report import events_text
+    from legrsi.types import Event
+
+    assert events_text([]) == "no event"
+    assert events_text([Event("touchdown", 190, 190 / FPS)]) == "1 touchdown (frame 190)"
+    two = [Event("touchdown", 40, 40 / FPS), Event("touchdown", 190, 190 / FPS)]
+    assert events_text(two) == "2 touchdowns (frames 40, 190)"
+    mixed = [Event("takeoff", 3, 0.1), Event("touchdown", 9, 0.3)]
+    assert events_text(mixed) == "2 take-off and touchdown events (frames 3, 9)"
