@@ -75,8 +75,8 @@ def _why_nothing(info: VideoInfo) -> str:
 
 
 def _passer_by_warnings(signal: FootSignal, fps: float) -> list[str]:
-    return [f"frames {s}-{e - 1}: something walked through the foot region (came into view "
-            "and left on the floor, no flight): not taken for the athlete"
+    return [f"frames {s}-{e - 1}: someone walked through the foot region (on the floor where "
+            "they came into or left the view, no flight): not taken for the athlete"
             for s, e in events_mod.passers_by(signal, fps)]
 
 

@@ -20,10 +20,8 @@ import numpy as np
 from .edges import edge_time, refine_flight
 from .resting import SETTLE_FRAMES, SETTLE_LOW, standing_level, still_tail, still_tol
 from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal, LegrsiError
-from .visits import drop_passers_by
+from .visits import AIR, CONTACT, UNKNOWN, drop_passers_by
 from .visits import passers_by as _passers_by
-
-CONTACT, AIR, UNKNOWN = 0, 1, -1
 
 
 @dataclass(frozen=True)
@@ -201,17 +199,18 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
 def states(height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
     """Per-frame CONTACT/AIR/UNKNOWN states of a despiked height signal (px, shape (n,);
     ``times`` in seconds): classified, gaps bridged, cleaned, passers-by dropped."""
-    state = clean(fill_unknown(classify(height, th), times), height, times, th)
-    return drop_passers_by(state, times)
+    return drop_passers_by(_cleaned(height, times, th), times)
+
+
+def _cleaned(height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
+    return clean(fill_unknown(classify(height, th), times), height, times, th)
 
 
 def passers_by(sig: FootSignal, fps: float) -> list[tuple[int, int]]:
     """Frame ranges [start, end) of the visits :func:`detect` leaves out as someone walking
     through the foot region (visits.passer_by); ``fps`` is the capture rate."""
     th = thresholds(sig, fps)
-    h = despike(sig.height, fps)
-    return _passers_by(clean(fill_unknown(classify(h, th), sig.times), h, sig.times, th),
-                       sig.times)
+    return _passers_by(_cleaned(despike(sig.height, fps), sig.times, th), sig.times)
 
 
 def _goes_up(height: np.ndarray, times: np.ndarray, s: int, e: int, th: Thresholds) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CONTACT, AIR, UNKNOWN = 0, 1, -1  # the codes of events.py (which imports this module)
+CONTACT, AIR, UNKNOWN = 0, 1, -1  # per-frame states (events.py imports them from here)
 
 VISIT_FLIGHT_S = 0.09  # s: a flight at least this long shows the athlete (a run's flight
 # at 30 fps lasts about 0.1 s); shorter "flights" in a visit entered and left on the
