@@ -73,7 +73,6 @@ class ClipResult:
     csv_path: Path | None = None
     rows: list[dict[str, str]] = field(default_factory=list)
     n_reps: int = 0
-    n_events: int = 0
     events_text: str = "no event"
     frames: int = 0
     capture_fps: float = 0.0
@@ -236,7 +235,7 @@ def analyze_clip(job: Job, opts: Options,
         return res
     fps = analysis.info.capture_fps
     res.rows = [rep_row(r, fps, job.athlete) for r in analysis.reps]
-    res.n_reps, res.n_events = len(analysis.reps), len(analysis.events)
+    res.n_reps = len(analysis.reps)
     res.events_text = events_text(analysis.events)
     res.frames, res.capture_fps = len(analysis.signal), fps
     res.warnings = list(analysis.warnings)

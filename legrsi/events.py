@@ -208,7 +208,12 @@ def _cleaned(height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarra
 
 def passers_by(sig: FootSignal, fps: float) -> list[tuple[int, int]]:
     """Frame ranges [start, end) of the visits :func:`detect` leaves out as someone walking
-    through the foot region (visits.passer_by); ``fps`` is the capture rate."""
+    through the foot region (visits.passer_by); ``fps`` is the capture rate. Without a gap
+    of OUT_OF_VIEW_S with no foot, the whole clip is one visit: nothing to classify again."""
+    gap = np.isnan(sig.height).astype(np.int8)
+    runs = [(s, e) for v, s, e in _runs(gap) if v]
+    if not any(_duration(sig.times, s, e) >= OUT_OF_VIEW_S for s, e in runs):
+        return []
     th = thresholds(sig, fps)
     return _passers_by(_cleaned(despike(sig.height, fps), sig.times, th), sig.times)
 
