@@ -9,16 +9,8 @@ from pathlib import Path
 
 import click
 
-from .batch import (
-    ClipResult,
-    Job,
-    Options,
-    check_names,
-    jobs_for,
-    read_manifest,
-    run_batch,
-    write_combined_csv,
-)
+from .batch import ClipResult, Options, run_batch, write_combined_csv
+from .batch_jobs import Job, check_names, jobs_for, read_manifest
 from .fileio import ensure_dir
 from .progress import ProgressBar
 from .types import LegrsiError

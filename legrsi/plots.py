@@ -18,8 +18,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
-from .events import thresholds
 from .fileio import atomic_path
+from .framestate import thresholds
 from .metrics import per_leg_summary
 from .phases import CONTACT, FLIGHT, STANDING, phases
 from .types import TAKEOFF, Analysis, Event, LegrsiError

@@ -6,7 +6,7 @@ floor's grey, a dark outsole in dim light): the foot then reads a few pixels abo
 while it stands and while it moves near the floor, and is "airborne" by the height
 thresholds. A flight never rests low (near the floor the foot moves fastest), so stillness
 tells the contact; and the edge is where the foot's path meets its own standing level.
-``off_px`` is the contact threshold of events.Thresholds (px; 1.2 x the height jitter at
+``off_px`` is the contact threshold of framestate.Thresholds (px; 1.2 x the height jitter at
 least).
 """
 

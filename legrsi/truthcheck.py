@@ -64,7 +64,7 @@ HOLDOUT.update({
 # A second batch of fresh seeds (2026-12-07, 15:40 UTC; first run: 13 of 17 passed, 99 of 104
 # durations within a frame-time). Looked at since: s62 (measure.WHOLE_FOOT_FLAT, the row-reference
 # ghost check in ghosts.py) and s57 (its pick set the bound of events.BOTTOM_SHARE); at 20:00
-# UTC s43, s63 and s37 (locate.EMPTY_SEEN, resting.HELD_PX, events._goes_up).
+# UTC s43, s63 and s37 (locate.EMPTY_SEEN, resting.HELD_PX, framestate._goes_up).
 HOLDOUT.update({
     **{f"hops_240fps_720p_s{s}": (SynthSpec(n_hops=5, fps=240, width=1280, height=720,
                                             seed=s), None) for s in range(51, 57)},

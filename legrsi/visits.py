@@ -1,5 +1,5 @@
 """Visits: stretches of frames in which something is seen in the foot region, between
-stretches in which nothing is (out of view, events.OUT_OF_VIEW_S or longer) or the clip's
+stretches in which nothing is (out of view, framestate.OUT_OF_VIEW_S or longer) or the clip's
 ends; and passers-by, visits that are not the athlete's.
 
 Works on per-frame state arrays of shape (n_frames,) holding events' CONTACT, AIR and

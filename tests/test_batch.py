@@ -11,16 +11,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import make_hop_clip
 
-from legrsi.batch import (
+from legrsi.batch import Options, run_batch, write_combined_csv
+from legrsi.batch_jobs import (
     COMBINED_NAME,
     Job,
-    Options,
     check_names,
     jobs_for,
     leg_from_name,
     read_manifest,
-    run_batch,
-    write_combined_csv,
 )
 from legrsi.cli import main
 from legrsi.types import LegrsiError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from legrsi.edges import _outlier, refine_flight
-from legrsi.events import ballistic
+from legrsi.framestate import ballistic
 from legrsi.locate import _bottoms
 from legrsi.measure import Model, foot_label, segment, thr_map
 from legrsi.types import Roi
@@ -356,7 +356,7 @@ def test_a_ghost_of_the_resting_sole_next_to_the_floor_is_taken_from_frames_with
     foot joins early. Next to the floor the background then comes from the frames in
     which the foot is clearly up. A faint ghost (a sole 10 grey levels from the
     background) is left: it hides the same part in contact and in flight."""
-    from legrsi.tracking import _unghost_floor
+    from legrsi.bgmodel import _unghost_floor
 
     for sole, fixed in ((70, True), (110, False)):
         crops = _preview_crops(sole)
@@ -540,9 +540,9 @@ def test_a_fine_floor_texture_is_background_not_foot() -> None:
     # built from the preview kept at >= FINE_SCALE x full size instead
     import cv2
 
+    from legrsi.bgmodel import _build_model
     from legrsi.locate import FINE_SCALE, Located, Preview
     from legrsi.measure import crop
-    from legrsi.tracking import _build_model
 
     rng = np.random.default_rng(3)
     tex = cv2.GaussianBlur(rng.normal(0, 1, (1080, 1920)).astype(np.float32), (0, 0), 1.2)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from legrsi.events import AIR, CONTACT, UNKNOWN, detect
+from legrsi.events import detect
 from legrsi.types import FootSignal
-from legrsi.visits import drop_passers_by, passers_by, visits
+from legrsi.visits import AIR, CONTACT, UNKNOWN, drop_passers_by, passers_by, visits
 
 FPS = 30.0
 
