@@ -34,6 +34,7 @@ from .synth_render import (
     shapes_bbox,
     stance_free,
 )
+from .synth_run import build_run_plan
 from .synth_spec import (
     CODECS,
     SUFFIXES,
@@ -65,8 +66,11 @@ def _setup(spec: SynthSpec) -> tuple[Plan, Scene, Truth]:
     w, h = _upright_size(spec)
     foot_len = rng.uniform(0.25, 0.28)
     ppm = rng.uniform(0.13, 0.17) * w / foot_len
-    plan = build_plan(spec.movement, spec.n_hops, spec.leg, spec.contact_s, spec.flight_s,
-                      spec.drift_px / REF_PPM, spec.end_in_air, rng)
+    if spec.movement == "run":
+        plan = build_run_plan(spec.n_hops, rng)
+    else:
+        plan = build_plan(spec.movement, spec.n_hops, spec.leg, spec.contact_s, spec.flight_s,
+                          spec.drift_px / REF_PPM, spec.end_in_air, rng)
     n_frames = int(math.floor(plan.duration * spec.fps + 1e-9)) + 1
     t = np.arange(n_frames) / spec.fps
     ev = evaluate(plan, t)
@@ -101,6 +105,9 @@ def _setup(spec: SynthSpec) -> tuple[Plan, Scene, Truth]:
         leg = near if sl == "both" else sl
         m = set_idx == i
         heights[m] = ev[f"{leg}_h"][m] * ppm * (1.0 if leg == near else sc.s_far)
+    if spec.movement == "run":  # contact: any foot on the belt; the far one on its own line
+        far = "left" if near == "right" else "right"
+        heights = np.minimum(ev[f"{near}_h"], ev[f"{far}_h"] * sc.s_far) * ppm
     events = [TruthEvent(e.kind, e.time, event_frame(e.time, spec.fps), e.leg, e.set)
               for e in plan.events]
     truth = Truth(spec.movement, spec.fps, spec.container_fps or spec.fps, n_frames, w, h,

@@ -99,7 +99,8 @@ class HSeg:
     """One phase of a foot, lasting until the next phase starts.
 
     kind: 'ground' (h = z0), 'flight' (h = z0 + v0*tau - g/2*tau^2), 'free' (swinging leg),
-    'up'/'down' (blend from planted to free over t0..t1, or back).
+    'up'/'down' (blend from planted to free over t0..t1, or back), 'swing' (a running foot
+    between take-off at t0 and landing at t1: h = z0 + v0 sin(pi (t - t0) / (t1 - t0)), m).
     """
 
     t0: float
@@ -148,6 +149,7 @@ class Plan:
     free_phase: float = 0.0
     free_period: float = 0.6
     stance_of_time: Keys | None = None  # 0 = left is the stance leg, 1 = right
+    hip_x: Keys | None = None  # m: the hip's x (a runner on a treadmill); None: over the feet
 
 
 def _free_pose(plan: Plan, t: np.ndarray, other: tuple[np.ndarray, np.ndarray]) -> tuple:
@@ -160,7 +162,8 @@ def _free_pose(plan: Plan, t: np.ndarray, other: tuple[np.ndarray, np.ndarray]) 
 
 
 def evaluate(plan: Plan, t: np.ndarray) -> dict[str, np.ndarray]:
-    """Poses at times ``t`` (s): keys '<leg>_h', '<leg>_x', '<leg>_pitch', 'r', 'w_right'."""
+    """Poses at times ``t`` (s): keys '<leg>_h', '<leg>_x', '<leg>_pitch', 'r', 'w_right'
+    (and 'hip_x' when the plan sets the hip's x)."""
     t = np.asarray(t, dtype=float)
     out: dict[str, np.ndarray] = {}
     pending = []
@@ -176,6 +179,8 @@ def evaluate(plan: Plan, t: np.ndarray) -> dict[str, np.ndarray]:
                 h[m] = s.z0
             elif s.kind == "flight":
                 h[m] = np.maximum(s.z0 + s.v0 * tau - 0.5 * G * tau * tau, 0.0)
+            elif s.kind == "swing":
+                h[m] = s.z0 + s.v0 * np.sin(np.pi * np.clip(tau / (s.t1 - s.t0), 0.0, 1.0))
             elif s.kind in ("up", "down"):
                 w = _smooth(tau / (s.t1 - s.t0))
                 h[m] = w if s.kind == "up" else 1.0 - w  # weight of the free pose
@@ -195,6 +200,8 @@ def evaluate(plan: Plan, t: np.ndarray) -> dict[str, np.ndarray]:
         out[f"{name}_pitch"][fm] = (1 - w) * out[f"{name}_pitch"][fm] + w * fp
     out["r"] = plan.r(t)
     out["w_right"] = plan.primary_w(t)
+    if plan.hip_x is not None:
+        out["hip_x"] = plan.hip_x(t)
     return out
 
 

@@ -230,6 +230,8 @@ def athlete_shapes(sc: Scene, pose: dict[str, float], free: dict[str, bool],
     r = pose["r"] * (THIGH + SHANK)
     hips = {leg: geo[leg][1] + np.array([-LEAN, np.sqrt(r * r - LEAN * LEAN)]) for leg in geo}
     hip = (1 - pose["w_right"]) * hips["left"] + pose["w_right"] * hips["right"]
+    if "hip_x" in pose:  # a runner on a treadmill: the hip stays, the feet come and go
+        hip = np.array([pose["hip_x"], hip[1]])
     out: list[tuple] = []
     col = sc.colors
     dark = {n: tuple(int(v * 0.72) for v in col[n]) for n in col}

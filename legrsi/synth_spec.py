@@ -27,8 +27,11 @@ class SynthSpec:
 
     movement: 'hops' (single-leg hops from a standing start), 'drop' (step off a 30-40 cm box,
     land, one rebound jump, land), 'single' (two-footed countermovement jump), 'sets' (hops on
-    ``leg``, ~1.5 s standing on both feet, hops on the other leg). ``leg``: stance leg of the
-    (first) set, 'left'/'right' ('both' allowed for 'drop'; 'single' is always 'both').
+    ``leg``, ~1.5 s standing on both feet, hops on the other leg), 'run' (``n_hops`` running
+    steps on a treadmill, synth_run.py: contact 0.22-0.30 s, flight 0.06-0.12 s, events for
+    both feet together; ``leg``, ``contact_s``, ``flight_s``, ``drift_px`` do not apply).
+    ``leg``: stance leg of the (first) set, 'left'/'right' ('both' allowed for 'drop';
+    'single' is always 'both').
     ``facing``: 'auto' (the first stance leg is nearest the camera), 'left' or 'right'.
     ``container_fps``: None = fps; e.g. 30 for a slow-motion export (no marker in the file).
     ``portrait``: the upright picture is taller than wide and stored rotated (display matrix).
@@ -70,7 +73,7 @@ class SynthSpec:
         object.__setattr__(self, "fps", float(self.fps))
         if self.container_fps is not None:
             object.__setattr__(self, "container_fps", float(self.container_fps))
-        if self.movement not in ("hops", "drop", "single", "sets"):
+        if self.movement not in ("hops", "drop", "single", "sets", "run"):
             raise LegrsiError(f"unknown movement {self.movement!r}")
         if self.codec not in CODECS:
             raise LegrsiError(f"unknown codec {self.codec!r}")

@@ -23,6 +23,9 @@ from legrsi.synth import (
     render_clip,
     write_truth,
 )
+from legrsi.synth import _setup as synth_setup
+from legrsi.synth_motion import evaluate
+from legrsi.synth_run import RUN_CONTACT_S, RUN_FLIGHT_S
 from legrsi.types import LegrsiError
 
 SMALL = dict(width=320, height=180, preset="ultrafast", n_hops=2)
@@ -43,15 +46,17 @@ def _check_truth(t: Truth, spec: SynthSpec) -> None:
         assert len({e.leg for e in t.events if e.set == s}) == 1
     rows = t.rows()
     assert len(rows) == sum(e.kind == "takeoff" for e in t.events)
+    contact_s, flight_s = ((RUN_CONTACT_S, RUN_FLIGHT_S) if spec.movement == "run"
+                           else (spec.contact_s, spec.flight_s))
     for r in rows:
         assert r["takeoff_frame"] is not None
         if r["contact_s"] is not None:
-            assert spec.contact_s[0] <= r["contact_s"] <= spec.contact_s[1]
+            assert contact_s[0] <= r["contact_s"] <= contact_s[1]
             assert r["touchdown_frame"] <= r["takeoff_frame"]
             if r["flight_s"] is not None:
                 assert r["rsi"] == pytest.approx(r["flight_s"] / r["contact_s"])
         if r["flight_s"] is not None:
-            assert spec.flight_s[0] <= r["flight_s"] <= spec.flight_s[1]
+            assert flight_s[0] <= r["flight_s"] <= flight_s[1]
             assert r["landing_frame"] > r["takeoff_frame"]
             assert r["jump_height_cm"] == pytest.approx(981 * r["flight_s"] ** 2 / 8, rel=1e-3)
     # per-frame stance heights agree with the events: > 0 exactly between take-off and landing
@@ -67,7 +72,8 @@ def _check_truth(t: Truth, spec: SynthSpec) -> None:
 
 @pytest.mark.parametrize("movement,leg,n_sets,n_rows", [
     ("hops", "left", 1, 4), ("hops", "right", 1, 4), ("drop", "left", 1, 1),
-    ("drop", "both", 1, 1), ("single", "left", 1, 1), ("sets", "right", 2, 8)])
+    ("drop", "both", 1, 1), ("single", "left", 1, 1), ("sets", "right", 2, 8),
+    ("run", "left", 1, 4)])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_truth_rows(movement: str, leg: str, n_sets: int, n_rows: int, seed: int) -> None:
     spec = SynthSpec(movement=movement, leg=leg, n_hops=4, seed=seed, **{
@@ -226,3 +232,22 @@ def test_bundled_samples(name: str) -> None:
         assert float(st.average_rate) == pytest.approx(t.container_fps)
         assert (st.codec_context.width, st.codec_context.height) == (t.width, t.height)
     assert len(t.rows()) >= 1
+
+
+def test_run_alternates_feet_with_a_flight_between_steps() -> None:
+    """A treadmill run: each step's foot is the other one, both feet are off the belt
+    between steps, and the far foot stands on its own contact line above the near one."""
+    spec = SynthSpec(movement="run", n_hops=6, fps=30.0, width=320, height=576, seed=4)
+    plan, scene, truth = synth_setup(spec)
+    assert truth.legs == ["both"] and truth.initial_contact
+    takeoffs = [e.time for e in truth.events if e.kind == "takeoff"]
+    assert len(takeoffs) == 6
+    ev = evaluate(plan, np.array(takeoffs) - 1e-3)  # just before each take-off
+    stance = [("left", "right")[int(ev["left_h"][k] > 0)] for k in range(len(takeoffs))]
+    assert all(min(ev["left_h"][k], ev["right_h"][k]) == 0 < max(ev["left_h"][k],
+                                                                 ev["right_h"][k])
+               for k in range(len(takeoffs)))
+    assert all(a != b for a, b in zip(stance, stance[1:], strict=False))
+    assert truth.floor_y_far < truth.floor_y
+    frames = list(iter_frames(spec, clean=True, plan_scene=(plan, scene, truth)))
+    assert len(frames) == truth.n_frames and frames[0].shape == (576, 320, 3)
