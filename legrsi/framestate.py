@@ -35,37 +35,93 @@ CLEAR_SHARE = 0.012  # of the region's height (~4 % of a foot length): clearly a
 
 
 def thresholds(sig: FootSignal, fps: float) -> Thresholds:
-    """Thresholds derived from the signal's contact jitter (pixels) and the frame rate."""
+    """Thresholds derived from the signal's contact jitter (pixels) and the frame rate.
+
+    Where the foot rests at a second level just above the floor (:func:`far_level`: the far
+    foot of a runner on its own, higher contact line), that level is the floor the
+    thresholds count from: resting on it is contact, clearly above it is flight."""
     noise = max(sig.px_noise, 0.3)
     # the foot's outline near the floor changes by a few pixels within a contact (heel
     # rise, toe roll, the contact shadow): "clearly in the air" scales with the foot's size
     # (the region is ~3.5 foot lengths tall); edges are then extrapolated below this height
     size = float(sig.rois[0, 3]) if len(sig.rois) else 0.0
     on = max(3.5 * noise, 1.5, CLEAR_SHARE * size, _resting_spread(sig.height, fps) + 2.0 * noise)
-    return Thresholds(on_px=on, off_px=max(1.2 * noise, 0.5 * on),
+    off = max(1.2 * noise, 0.5 * on)
+    far = far_level(sig.height, fps, size, noise)
+    if far <= off:  # a level that already reads as contact (a heel a little up) changes nothing
+        far = 0.0
+    return Thresholds(on_px=far + on, off_px=max(off, far + 2.0 * noise),
                       min_flight_s=max(0.045, 1.5 / fps), min_contact_s=max(0.03, 1.5 / fps),
-                      min_peak_px=2.0 * on)
+                      min_peak_px=max(2.0 * on, far + 1.5 * on))
 
 
-def _resting_spread(height: np.ndarray, fps: float) -> float:
-    """How high (px) the foot's lowest point reads while it rests: 90th percentile of the
-    heights of frames that stay still for at least REST_S and lie low in the clip's range
-    (contacts at slightly different levels, a heel that rises before take-off; the apex of a
-    flight is still only briefly). 0 if there are too few; at most a sixth of the range."""
-    h = np.asarray(height, float)
-    if len(h) < 5 or not np.isfinite(h).any():
-        return 0.0
+def _still(h: np.ndarray, fps: float, tol: float) -> np.ndarray:
+    """Frames of the heights ``h`` (px, shape (n,)) that stay still (within ``tol`` px of
+    their neighbours) for at least REST_S, not just the brief apex of a flight."""
     still = np.zeros(len(h), bool)
-    still[1:-1] = (np.abs(h[1:-1] - h[:-2]) <= 0.5) & (np.abs(h[2:] - h[1:-1]) <= 0.5)
+    if len(h) < 5:
+        return still
+    still[1:-1] = (np.abs(h[1:-1] - h[:-2]) <= tol) & (np.abs(h[2:] - h[1:-1]) <= tol)
     need = max(5, int(REST_S * fps))
     for v, s, e in runs(still.astype(np.int8)):
         if v and e - s < need:
             still[s:e] = False
+    return still
+
+
+def _resting(height: np.ndarray, fps: float, tol: float) -> np.ndarray:
+    """Heights (px) of the :func:`_still` frames that lie low in the clip's range (below a
+    quarter of its 95th percentile): the foot resting."""
+    h = np.asarray(height, float)
+    if len(h) < 5 or not np.isfinite(h).any():
+        return np.zeros(0)
     top = float(np.nanpercentile(h, 95))
-    low = still & (h < 0.25 * top)
-    if low.sum() < 10:
+    return h[_still(h, fps, tol) & (h < 0.25 * top)]
+
+
+def _resting_spread(height: np.ndarray, fps: float) -> float:
+    """How high (px) the foot's lowest point reads while it rests: 90th percentile of the
+    :func:`_resting` heights (contacts at slightly different levels, a heel that rises
+    before take-off). 0 if there are too few; at most a sixth of the range."""
+    low = _resting(height, fps, 0.5)
+    if len(low) < 10:
         return 0.0
-    return min(float(np.percentile(h[low], 90)), top / 6.0)
+    top = float(np.nanpercentile(np.asarray(height, float), 95))
+    return min(float(np.percentile(low, 90)), top / 6.0)
+
+
+def far_level(height: np.ndarray, fps: float, size: float, noise: float) -> float:
+    """Height (px) of a second level the foot rests at just above the floor, 0 if none.
+
+    Two feet on a treadmill filmed from the side stand on two contact lines: the far foot's
+    is higher in the picture. Such a level holds at least FAR_SHARE as many resting frames
+    (still stretches with higher heights on both sides: between flights, not the top of
+    one) as the floor itself, lies clear of the floor's jitter and at most FAR_MAX_SHARE of
+    the region's height ``size`` (px) above it."""
+    h = np.asarray(height, float)
+    tol = max(2.0, 4.0 * noise)
+    still = _still(h, fps, tol)
+    k = max(5, int(REST_S * fps))
+    rest: list[np.ndarray] = []
+    for v, s, e in runs(still.astype(np.int8)):
+        level = float(np.median(h[s:e]))
+        # resting between flights, not the slow top of a low flight: higher on both sides
+        # (or the clip's end)
+        if v and all(len(side) == 0 or not np.isfinite(side).any()
+                     or float(np.nanmax(side)) > level + 2 * tol
+                     for side in (h[max(0, s - k): s], h[e: e + k])):
+            rest.append(h[s:e])
+    r = np.concatenate(rest) if rest else np.zeros(0)
+    near_px = max(1.5, 3.5 * noise)
+    near = r[r <= near_px]
+    cand = r[(r > near_px) & (r <= FAR_MAX_SHARE * size)]
+    if len(near) < 10 or len(cand) < max(10.0, FAR_SHARE * len(near)):
+        return 0.0
+    return float(np.percentile(cand, 90))
+
+
+FAR_SHARE = 0.3  # resting frames at the far level, as a share of those on the floor
+FAR_MAX_SHARE = 0.045  # the far level lies at most this x the region's height (~0.16 foot)
 
 
 REST_S = 0.1  # s: still this long = resting, not the slow top of a flight

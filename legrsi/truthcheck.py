@@ -78,6 +78,15 @@ HOLDOUT.update({
                                           shake_px=3.0, seed=s), None) for s in (66, 67)},
 })
 
+# Treadmill runs (synth_run.py, portrait 720x1280, both feet together): a testbed for
+# running, which the bar does not cover yet (`python benchmarks/accuracy.py --runs`).
+RUNS: dict[str, tuple[SynthSpec, float | None]] = {
+    f"run_{fps:g}fps_s{seed}": (SynthSpec(movement="run", n_hops=n, fps=fps, width=720,
+                                          height=1280, seed=seed), None)
+    for seed, fps, n in ((5, 30.0, 8), (6, 30.0, 30), (7, 120.0, 12), (8, 240.0, 10),
+                         (9, 240.0, 8), (10, 120.0, 10))}
+
+
 @dataclass
 class Score:
     """Accuracy of one clip against its truth.
