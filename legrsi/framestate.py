@@ -104,12 +104,14 @@ def far_level(height: np.ndarray, fps: float, size: float, noise: float) -> floa
     k = max(5, int(REST_S * fps))
     rest: list[np.ndarray] = []
     for v, s, e in runs(still.astype(np.int8)):
+        if not v:
+            continue
         level = float(np.median(h[s:e]))
         # resting between flights, not the slow top of a low flight: higher on both sides
         # (or the clip's end)
-        if v and all(len(side) == 0 or not np.isfinite(side).any()
-                     or float(np.nanmax(side)) > level + 2 * tol
-                     for side in (h[max(0, s - k): s], h[e: e + k])):
+        if all(len(side) == 0 or not np.isfinite(side).any()
+               or float(np.nanmax(side)) > level + 2 * tol
+               for side in (h[max(0, s - k): s], h[e: e + k])):
             rest.append(h[s:e])
     r = np.concatenate(rest) if rest else np.zeros(0)
     near_px = max(1.5, 3.5 * noise)
