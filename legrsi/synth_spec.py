@@ -107,7 +107,8 @@ class Truth:
     counter-clockwise ``frame.rotation`` = -rotation). ``floor_y``: row coordinate (OpenCV
     pixel centres) of the near foot's contact line; ``floor_y_far``: same for the far leg.
     ``foot_height_px``: per frame, lowest point of the current set's stance foot above its
-    floor line at the frame time (pixels, 0 in contact). ``pauses``: (start, end) s of
+    floor line at the frame time (pixels, 0 in contact; a run: the lower of the two feet,
+    each above its own line). ``pauses``: (start, end) s of
     two-footed standing between sets. ``box_leave_time``: drop only, the foot leaves the box.
     """
 
