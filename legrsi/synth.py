@@ -94,7 +94,8 @@ def _setup(spec: SynthSpec) -> tuple[Plan, Scene, Truth]:
         bx = sorted(x_origin + direction * np.array([plan.box_front_x - 0.5,
                                                       plan.box_front_x]) * ppm)
         box = (bx[0], bx[1], plan.box_height * ppm)
-    bg, horizon, y_wf = build_background(w, h, floor_y, ppm, colors, rng, box)
+    bg, horizon, y_wf = build_background(w, h, floor_y, ppm, colors, rng, box,
+                                         spec.camera_height_m)
     near = "right" if facing == "right" else "left"
     sc = Scene(w, h, bg, floor_y, horizon, y_wf, ppm, x_origin, direction, near,
                CAM_D / (CAM_D + FAR_DEPTH), make_foot(foot_len), colors, spec.shadow)

@@ -98,11 +98,11 @@ def pick_colors(rng: np.random.Generator) -> dict[str, tuple[int, int, int]]:
 
 
 def build_background(w: int, h: int, floor_y: float, ppm: float, colors: dict,
-                     rng: np.random.Generator, box: tuple[float, float, float] | None
-                     ) -> tuple[np.ndarray, float, float]:
-    """Wall, skirting, floor band (and a plyo box: x0 px, x1 px, height px); returns
-    (image, horizon_y, wall_floor_y)."""
-    horizon = floor_y - CAM_H * ppm
+                     rng: np.random.Generator, box: tuple[float, float, float] | None,
+                     cam_h: float = CAM_H) -> tuple[np.ndarray, float, float]:
+    """Wall, skirting, floor band (and a plyo box: x0 px, x1 px, height px) seen from a level
+    camera ``cam_h`` m above the floor; returns (image, horizon_y, wall_floor_y)."""
+    horizon = floor_y - cam_h * ppm
     dw = rng.uniform(1.5, 3.0)  # wall behind the athlete, m
     s_wall = CAM_D / (CAM_D + dw)
     y_wf = horizon + (floor_y - horizon) * s_wall
@@ -129,7 +129,7 @@ def build_background(w: int, h: int, floor_y: float, ppm: float, colors: dict,
     img[sk] = colors["skirting"]
     img[np.abs(yy - (y_wf - 0.10 * pw)) < 0.7] *= 1.25
     fl = yy >= y_wf
-    z = ppm * CAM_D * CAM_H / np.maximum(yy - horizon, 1e-3)  # depth of floor rows, m
+    z = ppm * CAM_D * cam_h / np.maximum(yy - horizon, 1e-3)  # depth of floor rows, m
     xw = (xx - w / 2) * z / (ppm * CAM_D)  # lateral floor metres
     board = 0.08
     bi = np.floor(xw / board)
@@ -142,7 +142,7 @@ def build_background(w: int, h: int, floor_y: float, ppm: float, colors: dict,
     img[fl] = (np.array(colors["floor"], np.float32) * fk[fl][:, None])
     if rng.random() < 0.5:  # painted court line parallel to the wall, in front of the athlete
         zl = CAM_D - rng.uniform(0.3, 0.8)
-        ya, yb = (horizon + ppm * CAM_D * CAM_H / (zl + s) for s in (0.025, -0.025))
+        ya, yb = (horizon + ppm * CAM_D * cam_h / (zl + s) for s in (0.025, -0.025))
         cov = np.clip(np.minimum(yy + 0.5, yb) - np.maximum(yy - 0.5, ya), 0, 1)[..., None]
         img = img * (1 - 0.8 * cov) + 0.8 * cov * np.array([215, 225, 230], np.float32)
     if box is not None:

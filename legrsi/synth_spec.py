@@ -40,6 +40,9 @@ class SynthSpec:
     ``blur``: exposure / frame interval; ``shake_px``: hand-held shake amplitude (pixels);
     ``dim``: brightness factor; ``end_in_air``: the clip stops during the last flight.
     ``preset``: x264/x265 speed preset ('ultrafast' renders fastest, 'veryfast' is smaller).
+    ``camera_height_m``: the (level) camera's height above the floor; the higher, the further
+    the far leg's contact line lies above the near one's in the picture (a run on a
+    treadmill filmed from hip height: ~1 m).
     """
 
     movement: str = "hops"
@@ -68,6 +71,7 @@ class SynthSpec:
     facing: str = "auto"
     end_in_air: bool = False
     seed: int = 0
+    camera_height_m: float = 0.06
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fps", float(self.fps))
@@ -77,6 +81,8 @@ class SynthSpec:
             raise LegrsiError(f"unknown movement {self.movement!r}")
         if self.codec not in CODECS:
             raise LegrsiError(f"unknown codec {self.codec!r}")
+        if not 0.01 <= self.camera_height_m <= 3.0:
+            raise LegrsiError("camera_height_m must lie between 0.01 and 3 m")
         if self.width % 2 or self.height % 2 or min(self.width, self.height) < 64:
             raise LegrsiError("width and height must be even and at least 64 pixels")
         if self.fps <= 0 or (self.container_fps is not None and self.container_fps <= 0):

@@ -251,3 +251,16 @@ def test_run_alternates_feet_with_a_flight_between_steps() -> None:
     assert truth.floor_y_far < truth.floor_y
     frames = list(iter_frames(spec, clean=True, plan_scene=(plan, scene, truth)))
     assert len(frames) == truth.n_frames and frames[0].shape == (576, 320, 3)
+
+
+def test_a_higher_camera_puts_the_far_foots_line_higher() -> None:
+    """Filmed from hip height (a treadmill, like the real clip), the far foot's contact line
+    lies tens of pixels above the near one's; from foot height, about one pixel."""
+    low = make_truth(SynthSpec(movement="run", n_hops=3, fps=30.0, width=320, height=576,
+                               seed=2))
+    high = make_truth(SynthSpec(movement="run", n_hops=3, fps=30.0, width=320, height=576,
+                                seed=2, camera_height_m=1.0))
+    assert 0 < low.floor_y - low.floor_y_far < 1.0
+    assert high.floor_y - high.floor_y_far > 6.0
+    with pytest.raises(LegrsiError):
+        SynthSpec(camera_height_m=0.0)
