@@ -187,8 +187,7 @@ def fill_unknown(state: np.ndarray, times: np.ndarray | None = None) -> np.ndarr
     for i, (v, s, e) in enumerate(rs):
         if v != UNKNOWN:
             continue
-        left = rs[i - 1][0] if i > 0 else UNKNOWN
-        right = rs[i + 1][0] if i + 1 < len(rs) else UNKNOWN
+        left, right = _neighbours(rs, i)
         if left == UNKNOWN and right == UNKNOWN:
             continue
         if times is not None and duration(times, s, e) >= OUT_OF_VIEW_S:
@@ -198,6 +197,11 @@ def fill_unknown(state: np.ndarray, times: np.ndarray | None = None) -> np.ndarr
 
 
 OUT_OF_VIEW_S = 0.5  # s: no foot seen this long: out of view
+
+
+def _neighbours(rs: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
+    """States of the runs before and after run ``i`` of :func:`runs` (UNKNOWN at the ends)."""
+    return (rs[i - 1][0] if i > 0 else UNKNOWN, rs[i + 1][0] if i + 1 < len(rs) else UNKNOWN)
 
 
 def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Thresholds) -> np.ndarray:
@@ -240,8 +244,7 @@ def clean(state: np.ndarray, height: np.ndarray, times: np.ndarray, th: Threshol
     for i, (v, s, e) in enumerate(rs):
         if v != AIR:
             continue
-        before = rs[i - 1][0] if i > 0 else UNKNOWN
-        after = rs[i + 1][0] if i + 1 < len(rs) else UNKNOWN
+        before, after = _neighbours(rs, i)
         if before == UNKNOWN and after == CONTACT and not _comes_down(height, times, s, e, th):
             out[s:e] = CONTACT
         elif before == CONTACT and after == UNKNOWN and not _goes_up(height, times, s, e, th):
