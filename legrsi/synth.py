@@ -101,14 +101,15 @@ def _setup(spec: SynthSpec) -> tuple[Plan, Scene, Truth]:
                CAM_D / (CAM_D + FAR_DEPTH), make_foot(foot_len), colors, spec.shadow)
     mid = [0.5 * (a + b) for a, b in plan.pauses]
     set_idx = np.searchsorted(np.asarray(mid), t) if mid else np.zeros(n_frames, int)
-    heights = np.empty(n_frames)
-    for i, sl in enumerate(plan.set_legs):
-        leg = near if sl == "both" else sl
-        m = set_idx == i
-        heights[m] = ev[f"{leg}_h"][m] * ppm * (1.0 if leg == near else sc.s_far)
     if spec.movement == "run":  # contact: any foot on the belt; the far one on its own line
         far = "left" if near == "right" else "right"
         heights = np.minimum(ev[f"{near}_h"], ev[f"{far}_h"] * sc.s_far) * ppm
+    else:
+        heights = np.empty(n_frames)
+        for i, sl in enumerate(plan.set_legs):
+            leg = near if sl == "both" else sl
+            m = set_idx == i
+            heights[m] = ev[f"{leg}_h"][m] * ppm * (1.0 if leg == near else sc.s_far)
     events = [TruthEvent(e.kind, e.time, event_frame(e.time, spec.fps), e.leg, e.set)
               for e in plan.events]
     truth = Truth(spec.movement, spec.fps, spec.container_fps or spec.fps, n_frames, w, h,

@@ -48,7 +48,7 @@ def build_run_plan(n_steps: int, rng: np.random.Generator) -> Plan:
     right = legs["right"]
     t_prev = landing[0] - flights[0]
     right.segs.append(HSeg(t_prev, landing[1], "swing", 0.0, float(rng.uniform(*SWING_PEAK_M))))
-    right.x = Keys(0.0, _swing_x(0.0, t_prev, landing[1], half))
+    right.x = Keys(0.0, float(Keys(t_prev, -half).to(landing[1], half)(np.zeros(1))[0]))
     right.pitch = Keys(0.0, 0.45)
     left = legs["left"]
     left.x = Keys(0.0, half - belt * (0.0 - landing[0]))
@@ -77,9 +77,3 @@ def build_run_plan(n_steps: int, rng: np.random.Generator) -> Plan:
     end = landing[n_steps] + float(rng.uniform(0.4, 0.7)) * contacts[n_steps]
     return Plan(end, legs, r, w, events, ["both"], initial_contact=True, hip_x=Keys(0.0, 0.0))
 
-
-def _swing_x(t: float, t0: float, t1: float, half: float) -> float:
-    """Position (m) at ``t`` of a foot swinging from behind the hip (-half) at ``t0`` to
-    ahead of it (+half) at ``t1`` (smoothstep, as synth_motion.Keys moves it)."""
-    u = min(max((t - t0) / (t1 - t0), 0.0), 1.0)
-    return -half + 2 * half * u * u * (3 - 2 * u)
