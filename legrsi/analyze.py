@@ -36,7 +36,7 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
     info = probe(path, capture_fps)
     region = Roi.parse(roi) if isinstance(roi, str) else roi
     try:
-        candidates = tracking.track(info, region, progress=progress)
+        candidates = tracking.track(info, region, progress=progress, feet=True)
     except NoMovementError as exc:
         raise NoMovementError(f"{exc}{_why_nothing(info)}") from exc
     signal = events_mod.pick_signal(candidates, info.capture_fps)

@@ -27,6 +27,7 @@ from .framestate import (
     thresholds,
 )
 from .resting import SETTLE_FRAMES, SETTLE_LOW, standing_level, still_tail, still_tol
+from .stance import moving_floor_events
 from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal, LegrsiError
 from .visits import AIR, CONTACT, UNKNOWN
 from .visits import passers_by as _passers_by
@@ -56,6 +57,13 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
         raise LegrsiError(f"frame rate must be a positive number, got {fps!r}")
     if len(sig) < 2:
         raise LegrsiError("too few frames to detect contacts")
+    # a treadmill filmed from above the belt: the feet that move with the floor
+    moving = moving_floor_events(sig, fps)
+    return moving if moving is not None else _from_heights(sig, fps)
+
+
+def _from_heights(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
+    """:func:`detect` from the foot's height above the floor line."""
     th = thresholds(sig, fps)
     h = despike(sig.height, fps)
     state = states(h, sig.times, th)

@@ -46,6 +46,7 @@ class Work:
         self.scaled_bg = np.empty((h, w), np.float32)
         self.diff = np.empty((h, w), np.float32)
         self.mask = np.empty((h, w), np.uint8)
+        self.opened: np.ndarray | None = None  # the last crop's foreground (whole crop)
 
 
 def crop(img: np.ndarray, roi: Roi, size: tuple[int, int],
@@ -139,6 +140,63 @@ def darkening_below(model: Model, start: int, foot_x: float) -> np.ndarray:
     return cv2.reduce(dark, 1, cv2.REDUCE_AVG).ravel()
 
 
+def feet_points(model: Model, k: int = 4) -> np.ndarray:
+    """Lowest points (x, y analysis px) of the foot-sized blobs lighter [0] and darker [1]
+    than the background, and of the foreground as a whole [2], in the crop just measured
+    (:func:`segment` first), the lowest first; shape (3, k, 2), NaN where fewer. Kept
+    apart, a light shoe and the shadow it casts on a dark floor are two blobs (the shadow
+    is always the darker)."""
+    work = model.work
+    assert work is not None, "measure() first"
+    out = np.full((3, k, 2), np.nan)
+    if work.opened is None:
+        return out
+    light = cv2.compare(work.f, work.scaled_bg, cv2.CMP_GT)
+    min_area = max(model.min_area, FEET_AREA * model.foot_px ** 2)
+    sides = (cv2.bitwise_and(work.opened, light),
+             cv2.bitwise_and(work.opened, cv2.bitwise_not(light)), work.opened)
+    for i, side in enumerate(sides):
+        pts = _lowest_points(side, min_area, model.tip_cols)
+        for m, (yy, xx) in enumerate(sorted(pts, reverse=True)[:k]):
+            out[i, m] = (xx, yy)
+    return out
+
+
+def _lowest_points(mask: np.ndarray, min_area: float, tip_cols: int
+                   ) -> list[tuple[float, float]]:
+    """(bottom row, x) px of the blobs of a foreground mask (uint8 0/255, whole crop) with
+    at least ``min_area`` px that are not thin flat strips; labelled within the
+    foreground's bounding box (as :func:`segment` does: same blobs, faster)."""
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0:
+        return []
+    x0, y0 = max(0, x - _MARGIN) & ~1, max(0, y - _MARGIN) & ~1
+    joined = cv2.morphologyEx(mask[y0: y + h + _MARGIN, x0: x + w + _MARGIN],
+                              cv2.MORPH_CLOSE, _JOIN)
+    n, labels = cv2.connectedComponents(joined, connectivity=8)
+    if n > 17:
+        area = np.bincount(labels.ravel(), minlength=n)
+        keep = [j for j in range(1, n) if area[j] >= min_area]
+    else:
+        keep = list(range(1, n))
+    pts = []
+    for j in keep:
+        one = (labels == j).view(np.uint8)
+        if cv2.countNonZero(one) < min_area:
+            continue
+        bx, by, bw, bh = cv2.boundingRect(one)
+        if bh < BLOB_FLAT * bw:
+            continue
+        blob = one[by: by + bh, bx: bx + bw].view(bool)
+        bot = tip_row(blob, tip_cols)
+        cols = np.flatnonzero(blob[max(0, bot - 3): bot + 1].any(axis=0))
+        pts.append((y0 + by + bot + 1.0, x0 + bx + float(cols.mean())))
+    return pts
+
+
+FEET_AREA = 0.2  # a blob of this x foot_px^2 (analysis px) is foot-sized
+
+
 def segment(model: Model, crop: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None:
     """Foreground of a crop and its stance-foot blob: (diff, mask, blob, x0, y0) cut to the
@@ -161,6 +219,7 @@ def segment(model: Model, crop: np.ndarray
     wide = _row_counts(mask, 255) > max(WIDE_SHARE * mask.shape[1], WIDE_FEET * model.foot_px)
     if wide.any():
         mask[wide] = 0
+    work.opened = mask
     # the rest only where foreground is: its bounding box plus a margin wider than the
     # closing reaches (even corner: same labels as on the whole crop)
     x, y, w, h = cv2.boundingRect(mask)

@@ -26,10 +26,11 @@ from .locate import (
     noise_sigma,
     preview,
 )
-from .measure import Model, crop, darkening_below, measure
+from .measure import Model, crop, darkening_below, feet_points, measure
 from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, stab_setup
+from .stance import floor_moves
 from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
 from .video import Frame, FrameReader
 
@@ -37,11 +38,14 @@ ProgressFn = Callable[[int], None]
 
 
 def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None = None,
-          max_candidates: int = 3) -> list[FootSignal]:
+          max_candidates: int = 3, feet: bool = False) -> list[FootSignal]:
     """Decode the clip once; return the foot signal of each candidate foot region.
 
     With ``roi`` given there is one candidate; otherwise up to ``max_candidates`` regions
     where moving things rest on a floor (the caller picks the one with the clearest hops).
+    ``feet``: also the lowest points of every foot-sized blob per frame (FootSignal.feet,
+    for a moving floor: stance.py), for the candidates whose first PROBE_S of points show
+    a moving floor (the others leave them out after the probe: they cost time).
     """
     prev = preview(info)
     locs = locate_candidates(prev, info, max_candidates) if roi is None else [_given(roi, info)]
@@ -81,6 +85,9 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     # flat float arrays (8 bytes a number: a long clip costs little memory)
     times = array("d")
     meas = [array("d") for _ in models]
+    points = [array("d") for _ in models]  # feet points per frame (3 x FEET_K x 2 floats)
+    probing = [feet] * len(models)  # still collecting them
+    probe_end = PROBE_S if feet else math.inf
     shadows = [ShadowAccumulator(m.size[1]) for m in models]
     shifts = array("d")
     last_shift = (0.0, 0.0)
@@ -105,9 +112,19 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
                 cut = crop(item.image, model.roi, model.size, sh)
             got = measure(model, cut)
             meas[i].extend(got)
+            if probing[i]:
+                points[i].extend(feet_points(model, FEET_K).ravel())
             _look_below(shadows[i], model, got)
         times.append(item.time)
         shifts.extend(sh)
+        if item.time >= probe_end:  # keep the feet points only on a moving floor
+            probe_end = math.inf
+            for i in range(len(models)):
+                pts = np.array(points[i], float).reshape(-1, 3, FEET_K, 2)
+                probing[i] = probing[i] and floor_moves(pts, info.capture_fps,
+                                                        models[i].foot_px)
+                if not probing[i]:
+                    points[i] = array("d")
         if progress is not None and item.index % 64 == 0:
             progress(item.index + 1)
         if item.time >= next_check:
@@ -124,13 +141,16 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         warnings.append(f"decoded {len(times)} frames but the file announces {hint}: "
                         "it may be truncated; analysed the decodable part")
     signals = []
-    for model, out, shadow in zip(models, meas, shadows, strict=True):
+    for model, out, shadow, pts, kept in zip(models, meas, shadows, points, probing,
+                                             strict=True):
         if len(out) != 3 * len(times):  # dropped early: it showed nothing
             continue
         arr = np.array(out, float).reshape(-1, 3)
         try:
             sig = _to_signal(model, np.array(times), arr[:, 0], arr[:, 1], arr[:, 2],
-                             np.array(shifts, float).reshape(-1, 2), shadow)
+                             np.array(shifts, float).reshape(-1, 2), shadow,
+                             np.array(pts, float).reshape(len(times), 3, FEET_K, 2)
+                             if kept else None)
         except NoMovementError:
             continue
         sig.warnings.extend(warnings)
@@ -141,6 +161,8 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
     return signals
 
 
+FEET_K = 4  # feet points kept per frame and polarity
+PROBE_S = 3.0  # s of feet points that tell whether the floor moves
 AHEAD_BACKLOG = 2  # frames waiting for the measuring from which the decoder crops ahead
 AHEAD_BYTES = 64e6  # crops cut ahead at most (bytes; while the models are built)
 AHEAD_MIN = 16e6  # less room than this: no decoding while the models are built
@@ -214,7 +236,8 @@ def _look_below(acc: ShadowAccumulator, model: Model, got: tuple[float, float, f
 
 def _to_signal(model: Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndarray,
                contrasts: np.ndarray, shifts: np.ndarray,
-               shadow: ShadowAccumulator | None = None) -> FootSignal:
+               shadow: ShadowAccumulator | None = None,
+               feet: np.ndarray | None = None) -> FootSignal:
     seen = np.isfinite(bottoms)
     if seen.sum() < 3:
         raise NoMovementError("no foot found near the floor (is the athlete's foot in frame?)")
@@ -239,9 +262,12 @@ def _to_signal(model: Model, times: np.ndarray, bottoms: np.ndarray, xs: np.ndar
     rois[:, 0] += shifts[:, 0]
     rois[:, 1] += shifts[:, 1]
     times = _strictly_increasing(times)
+    if feet is not None:  # analysis px -> upright px, the shake added back
+        feet = feet / s + np.array([roi.x, roi.y], float)
+        feet += shifts[:, None, None, :]
     return FootSignal(times=times, height=height, conf=conf, foot_x=foot_x, foot_y=foot_y,
                       rois=rois, floor_y=roi.y + floor / s, px_noise=noise / s,
-                      shadow_px=lift / s, sunk=sunk)
+                      shadow_px=lift / s, sunk=sunk, feet=feet, foot_px=model.foot_px / s)
 
 
 def contact_level(bottoms: np.ndarray) -> tuple[float, float]:

@@ -130,7 +130,11 @@ class FootSignal:
     resting foot, floorline.py; 0 if none seen). ``sunk``: per frame, how far below the
     contact line (px, >= 0) the foot reads where it is clearly below the level it rests at
     most of the time (a sole part the camera loses in flat stance shows while the heel is
-    up), 0 elsewhere, NaN where no foot is seen; None: 0 everywhere.
+    up), 0 elsewhere, NaN where no foot is seen; None: 0 everywhere. ``feet``: per frame the
+    lowest points (x, y upright px) of the foot-sized blobs lighter [0] and darker [1] than
+    the floor and of the foreground as a whole [2], shape (n_frames, 3, k, 2), NaN where
+    fewer (stance.py); None: not measured.
+    ``foot_px``: the foot's length (upright px; 0: unknown).
     """
 
     times: np.ndarray
@@ -144,6 +148,8 @@ class FootSignal:
     warnings: list[str] = field(default_factory=list)
     shadow_px: float = 0.0
     sunk: np.ndarray | None = None
+    feet: np.ndarray | None = None
+    foot_px: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("times", "height", "conf", "foot_x", "foot_y", "rois"):
@@ -161,6 +167,10 @@ class FootSignal:
             self.sunk = np.asarray(self.sunk, float)
             if self.sunk.shape != (n,):
                 raise LegrsiError(f"FootSignal.sunk must have shape ({n},)")
+        if self.feet is not None:
+            self.feet = np.asarray(self.feet, float)
+            if self.feet.ndim != 4 or self.feet.shape[0] != n or self.feet.shape[1::2] != (3, 2):
+                raise LegrsiError(f"FootSignal.feet must have shape ({n}, 3, k, 2)")
         if self.rois.shape != (n, 4):
             raise LegrsiError(f"FootSignal.rois must have shape ({n}, 4)")
         if not np.all(np.isfinite(self.times)):

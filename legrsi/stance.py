@@ -1,0 +1,414 @@
+"""Feet that move with the floor -> contact and flight on a moving floor (a treadmill).
+
+Pure numpy. A foot on the floor moves with it (no slip): on a treadmill its lowest point is
+carried back along the belt at the belt's speed, while a swinging foot moves forward or up.
+Filmed from above the belt, the two feet stand on different rows and the belt recedes in
+perspective, so no single floor row tells contact from flight; their motion does.
+
+The lowest points of every foot-sized blob per frame (tracking.py) are compared a
+STEP_S apart: the most common displacement of those points is the floor's motion. Where it
+is clearly not zero (a treadmill; on a still floor :func:`floor_motion` returns None and
+the height-based detector applies), a point that moves with the floor for at least two
+steps is a foot on the floor. Each such stance fixes that foot's own contact line, and its
+first and last frames are found where the foot's height above that line crosses the
+contact band.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .edges import edge_time
+from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal
+
+STEP_S = 1.0 / 30.0  # s between the frames compared (a 30 fps clip: neighbouring frames)
+MOVING_MIN = 0.08  # the floor moves at least this x the foot's length per step ...
+MOVING_SUPPORT = 1.5  # ... and that motion is this x as common as standing still
+TOL_X = 0.75  # a foot on the floor moves along with it within this share of its motion
+TOL_X_MIN = 0.06  # ... or this x the foot's length (the lowest point rolls heel to toe)
+TOL_Y = 0.04  # ... and stays this x the foot's length of its vertical motion
+
+
+@dataclass
+class FloorMotion:
+    """The floor's displacement per ``step`` frames (dx, dy px) and the tolerances (px) a
+    foot on it keeps to: ``tol_x`` along the motion, ``tol_y`` across."""
+
+    dx: float
+    dy: float
+    step: int
+    tol_x: float
+    tol_y: float
+
+
+def _pairs(feet: np.ndarray, step: int) -> np.ndarray:
+    """Displacements (m, 2) px between every point of frame t and of frame t + step."""
+    if len(feet) <= step:
+        return np.zeros((0, 2))
+    d = feet[step:, None, :, :] - feet[:-step, :, None, :]
+    d = d.reshape(-1, 2)
+    return d[np.isfinite(d).all(axis=1)]
+
+
+def moving_points(feet: np.ndarray, fps: float, foot_px: float) -> np.ndarray:
+    """``feet`` without the points (NaN) found again at the same place (within 3 % of a
+    foot) in most of STILL_PROBES frames spread over STILL_S before and after: a thing left
+    in the foreground (a ghost of the background), not a foot (none stands that long on a
+    moving floor)."""
+    n = len(feet)
+    s = max(1, int(round(STILL_S * fps)))
+    tol = max(2.0, 0.03 * foot_px)
+    hits = np.zeros(feet.shape[:2], int)
+    offsets = [o for o in np.linspace(-s, s, STILL_PROBES + 1).round().astype(int)
+               if 0 < abs(o) < n]
+    for o in offsets:
+        other = np.full_like(feet, np.nan)
+        if o > 0:
+            other[: n - o] = feet[o:]
+        else:
+            other[-o:] = feet[: n + o]
+        d = np.abs(feet[:, :, None, :] - other[:, None, :, :]).max(axis=3)
+        hits += (d <= tol).any(axis=2)
+    out = feet.copy()
+    if offsets:
+        out[hits >= STILL_SHARE * len(offsets)] = np.nan
+    return out
+
+
+def near_floor(feet: np.ndarray, foot_px: float) -> np.ndarray:
+    """``feet`` without the points (NaN) more than NEAR_FLOOR x the foot's length above the
+    lowest the points reach at their x (px; the 95th percentile of rows per half-foot of
+    x, a straight line where few points are): a knee, a leg or the top of a shadow."""
+    out = feet.copy()
+    x, y = feet[..., 0], feet[..., 1]
+    ok = np.isfinite(x)
+    if ok.sum() < 20:
+        return out
+    w = max(4.0, 0.5 * foot_px)
+    bins = np.floor(x[ok] / w).astype(int)
+    cx, cy = [], []
+    for k in np.unique(bins):
+        ys = y[ok][bins == k]
+        if len(ys) >= 10:
+            cx.append((k + 0.5) * w)
+            cy.append(float(np.percentile(ys, 95)))
+    if not cx:
+        return out
+    if len(cx) == 1:
+        low = np.full_like(x, cy[0])
+    else:
+        low = np.interp(x, cx, cy)  # flat beyond the outer bins
+    out[ok & (y < low - NEAR_FLOOR * foot_px)] = np.nan
+    return out
+
+
+NEAR_FLOOR = 0.6
+
+
+STILL_PROBES = 8
+STILL_SHARE = 0.75
+STILL_S = 1.0  # s
+
+
+def floor_motion(feet: np.ndarray, fps: float, foot_px: float) -> FloorMotion | None:
+    """The floor's motion from the feet's lowest points ``feet`` (n frames, k points, x y
+    px; NaN where fewer; :func:`moving_points`), ``fps`` the capture rate, ``foot_px`` the
+    foot's length (px). None where the floor stands still (or too few points tell)."""
+    step = max(1, int(round(STEP_S * fps)))
+    d = _pairs(feet, step)
+    if len(d) < 20 or foot_px <= 0:
+        return None
+    b = max(1.0, 0.03 * foot_px)
+    ex = np.arange(-0.8 * foot_px, 0.8 * foot_px + b, b)
+    ey = np.arange(-0.4 * foot_px, 0.4 * foot_px + b, b)
+    hist, _, _ = np.histogram2d(d[:, 0], d[:, 1], bins=[ex, ey])
+    k = np.ones(3)
+    hist = np.apply_along_axis(np.convolve, 0, hist, k, mode="same")
+    hist = np.apply_along_axis(np.convolve, 1, hist, k, mode="same")
+    i, j = np.unravel_index(int(np.argmax(hist)), hist.shape)
+    v = np.array([ex[i] + b / 2, ey[j] + b / 2])
+    near = np.abs(d - v).max(axis=1) <= 1.5 * b
+    v = d[near].mean(axis=0)
+    speed = float(np.hypot(*v))
+    tol_x = max(TOL_X_MIN * foot_px, TOL_X * speed)
+    tol_y = max(1.0, TOL_Y * foot_px)
+
+    def support(w: np.ndarray) -> int:
+        return int(((np.abs(d[:, 0] - w[0]) <= tol_x) & (np.abs(d[:, 1] - w[1]) <= tol_y)).sum())
+
+    if speed < MOVING_MIN * foot_px or support(v) < MOVING_SUPPORT * support(np.zeros(2)):
+        return None
+    return FloorMotion(float(v[0]), float(v[1]), step, tol_x, tol_y)
+
+
+def _links(feet: np.ndarray, fm: FloorMotion, gap: int) -> np.ndarray:
+    """For each frame t and point a, the point of frame t + gap x step that moved with the
+    floor from it (index, -1 if none); shape (n, k)."""
+    n, k, _ = feet.shape
+    out = np.full((n, k), -1, int)
+    s = gap * fm.step
+    if n <= s:
+        return out
+    d = feet[s:, None, :, :] - feet[:-s, :, None, :]  # (n - s, k from, k to, 2)
+    ex = np.abs(d[..., 0] - gap * fm.dx) / (gap * fm.tol_x)
+    ey = np.abs(d[..., 1] - gap * fm.dy) / fm.tol_y  # on the floor: no more up or down
+    err = np.where((ex <= 1) & (ey <= 1), ex + ey, np.inf)
+    best = np.argmin(err, axis=2)
+    ok = np.isfinite(np.take_along_axis(err, best[..., None], axis=2)[..., 0])
+    out[:-s] = np.where(ok, best, -1)
+    return out
+
+
+def stances(feet: np.ndarray, fm: FloorMotion) -> list[list[tuple[int, int]]]:
+    """Stances: chains of (frame, point index) a step apart (a missed point bridged once)
+    along which a foot moved with the floor, at least three points long and at most
+    MAX_STANCE_S (longer: a mark on the belt carried along, not a foot)."""
+    one, two = _links(feet, fm, 1), _links(feet, fm, 2)
+    max_len = MAX_STANCE_S / STEP_S * fm.step
+    n, k = one.shape
+    used = np.zeros((n, k), bool)
+    out = []
+    for t in range(n):
+        for a in range(k):
+            if used[t, a] or not np.isfinite(feet[t, a, 0]):
+                continue
+            chain = [(t, a)]
+            used[t, a] = True
+            while True:
+                tt, aa = chain[-1]
+                if one[tt, aa] >= 0 and not used[tt + fm.step, one[tt, aa]]:
+                    nxt = (tt + fm.step, int(one[tt, aa]))
+                elif two[tt, aa] >= 0 and not used[tt + 2 * fm.step, two[tt, aa]]:
+                    nxt = (tt + 2 * fm.step, int(two[tt, aa]))
+                else:
+                    break
+                chain.append(nxt)
+                used[nxt] = True
+            if len(chain) >= 3 and chain[-1][0] - chain[0][0] <= max_len:
+                out.append(chain)
+    return out
+
+
+MAX_STANCE_S = 1.5
+
+
+def _line(feet: np.ndarray, chain: list[tuple[int, int]], fm: FloorMotion
+          ) -> tuple[float, float, float]:
+    """The stance's contact line y = a + b x (px): along the floor's motion (b), through
+    the median of its points (a: robust to a foot still coming down at the chain's start);
+    and the points' robust spread about it (px, sigma)."""
+    pts = np.array([feet[t, a] for t, a in chain])
+    b = fm.dy / fm.dx if abs(fm.dx) > 1e-9 else 0.0
+    off = pts[:, 1] - b * pts[:, 0]
+    a = float(np.median(off))
+    return a, b, float(1.4826 * np.median(np.abs(off - a)))
+
+
+def _extent(feet: np.ndarray, chain: list[tuple[int, int]], fm: FloorMotion
+            ) -> tuple[int, int, float, float, float]:
+    """First and last frame (inclusive) of a stance, its contact line y = a + b x and band
+    (px): its chain's frames, less the frames at its
+    ends where the foot is not yet (still coming down) or no longer on the stance's contact
+    line (within BAND_SIGMAS x the chain's spread about it), and outwards the frames (within
+    a step) where the foot, where the floor would have carried it, still stands on it."""
+    a, b, sigma = _line(feet, chain, fm)
+    band = max(BAND_MIN, BAND_SIGMAS * sigma)
+    n = len(feet)
+
+    def on_floor(t: int, t0: int, x0: float) -> bool:
+        if not 0 <= t < n:
+            return False
+        pts = feet[t]
+        x = x0 + (t - t0) * fm.dx / fm.step
+        near = np.abs(pts[:, 0] - x) <= fm.tol_x
+        h = a + b * pts[:, 0] - pts[:, 1]
+        return bool((near & (np.abs(h) <= band)).any())
+
+    (t0, i0), (t1, i1) = chain[0], chain[-1]
+    x0, x1 = float(feet[t0, i0, 0]), float(feet[t1, i1, 0])
+    first, last = t0, t1
+    while first < t1 and not on_floor(first, t0, x0):
+        first += 1
+    while last > first and not on_floor(last, t1, x1):
+        last -= 1
+    while first - 1 >= t0 - fm.step and on_floor(first - 1, t0, x0):
+        first -= 1
+    while last + 1 <= t1 + fm.step and on_floor(last + 1, t1, x1):
+        last += 1
+    return first, last, a, b, band
+
+
+BAND_SIGMAS = 2.5
+BAND_MIN = 1.0  # px
+
+
+@dataclass
+class Stance:
+    """A foot on the floor from frame ``first`` to ``last`` (inclusive); ``t_on``/``t_off``
+    the instants (s) it landed and lifted off, refined where the foot's height above the
+    stance's contact line shows it (None: at the frame edge); ``line`` where that line is."""
+
+    first: int
+    last: int
+    t_on: float | None
+    t_off: float | None
+    line: float = 0.0  # px: its contact line's row at x = 0 (all run along the floor's motion)
+
+
+def stance_list(feet: np.ndarray, fm: FloorMotion, times: np.ndarray, foot_px: float
+                ) -> list[Stance]:
+    """The stances (frames, refined instants) in feet points (n, k, 2) px on a floor moving
+    by ``fm``; ``times`` the frame times (s), shape (n,); ``foot_px`` the foot's length."""
+    out = []
+    cap = EDGE_CAP * foot_px
+    for chain in stances(feet, fm):
+        first, last, a, b, band = _extent(feet, chain, fm)
+        t_on = _edge(feet, times, fm, (a, b, band, cap), first, -1)
+        t_off = _edge(feet, times, fm, (a, b, band, cap), last, 1)
+        first = first if t_on is None else int(np.searchsorted(times, t_on, side="left"))
+        last = last if t_off is None else int(np.searchsorted(times, t_off, side="right")) - 1
+        if last >= first:
+            out.append(Stance(first, last, t_on, t_off, a))
+    return out
+
+
+def _edge(feet: np.ndarray, times: np.ndarray, fm: FloorMotion,
+          line: tuple[float, float, float, float], k: int, side: int) -> float | None:
+    """The instant (s) the foot left (``side`` 1, after frame k) or reached (-1, before it)
+    the contact line y = a + b x with band ``band`` (px), ``line`` = (a, b, band, cap): its
+    heights above the line in the EDGE_S beyond frame k, those clear of the band (and below
+    ``cap`` px: higher is the swing), extrapolated linearly to 0; it may
+    move the edge back by up to EDGE_BACK_S into frames within the band. None where fewer
+    than two heights tell."""
+    a, b, band, cap = line
+    fps = 1.0 / max(float(np.median(np.diff(times))), 1e-9) if len(times) > 1 else 1.0
+    m = max(2, int(round(EDGE_S * fps)))
+    on = np.abs(a + b * feet[k, :, 0] - feet[k, :, 1])  # the foot: the point on the line
+    x0 = float(feet[k, int(np.nanargmin(on)), 0]) if np.isfinite(on).any() else math.nan
+    ts, hs = [], []
+    for j in range(k + side, k + side * (m + 1), side):
+        if not 0 <= j < len(feet) or not math.isfinite(x0):
+            break
+        pts = feet[j]
+        near = np.abs(pts[:, 0] - x0) <= 2 * fm.tol_x
+        h = (a + b * pts[:, 0] - pts[:, 1])[near]
+        h = h[np.isfinite(h)]
+        if len(h) == 0:
+            break
+        hj = float(h.min())
+        if hj > cap:  # this far up: the foot's own swing, not the edge
+            break
+        if hj > band:
+            ts.append(float(times[j]))
+            hs.append(hj)
+    if len(ts) < 2:
+        return None
+    slope, icpt = np.polyfit(ts, hs, 1)
+    if side * slope <= 0:
+        return None
+    t0 = -icpt / slope
+    back = EDGE_BACK_S
+    lo, hi = (float(times[k]) - back, float(times[min(k + 1, len(times) - 1)])) if side > 0 \
+        else (float(times[max(k - 1, 0)]), float(times[k]) + back)
+    return float(np.clip(t0, lo, hi))
+
+
+EDGE_S = 0.025  # s of heights beyond a stance's end that place its edge
+EDGE_BACK_S = 0.012  # s an edge may move into the stance's frames within the band
+EDGE_CAP = 0.3  # x the foot's length: heights above this are the swing, not the edge
+
+
+def contact_mask(stances_: list[Stance], n: int) -> np.ndarray:
+    """Per frame of n, whether some foot is on the (moving) floor; shape (n,)."""
+    mask = np.zeros(n, bool)
+    for st in stances_:
+        mask[st.first: st.last + 1] = True
+    return mask
+
+
+def _fill_short(mask: np.ndarray, times: np.ndarray, value: bool, min_s: float) -> None:
+    """Runs of ``value`` inside the clip shorter than ``min_s`` seconds take the other
+    value (in place)."""
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
+    bounds = np.r_[0, edges, len(mask)]
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        if mask[s] == value and s > 0 and e < len(mask) and times[e] - times[s] < min_s:
+            mask[s:e] = not value
+
+
+def floor_moves(feet: np.ndarray, fps: float, foot_px: float) -> bool:
+    """Whether feet points (n, 3, k, 2) px of any kind show a moving floor."""
+    return any(floor_motion(near_floor(moving_points(feet[:, side], fps, foot_px), foot_px),
+                            fps, foot_px) is not None for side in range(feet.shape[1]))
+
+
+def moving_floor_events(sig: FootSignal, fps: float) -> tuple[bool, list[Event]] | None:
+    """(initial_contact, events) of a clip filmed on a moving floor, from the signal's
+    feet points (``sig.feet``, px); None when it has none, the floor stands still or the
+    feet all stand on one contact line (a camera at the belt's height: the foot's height
+    above that line tells contact from flight, with sub-frame edges, events.py).
+
+    Of the three kinds of points (lighter, darker blobs, the foreground as a whole: a
+    light shoe's shadow on a dark belt merges with it, a two-tone shoe comes apart), the
+    one whose stances leave the most flights between them (the first in that order of
+    equals): a point that is no foot's lowest (a shadow stays on the belt while the foot
+    lifts) bridges a flight rather than making one up."""
+    if sig.feet is None or sig.foot_px <= 0:
+        return None
+    found: list[Stance] = []
+    most = -1
+    for side in (0, 2, 1):
+        got = _stances(sig.feet[:, side], fps, sig.foot_px, sig.times)
+        flights = _flights(contact_mask(got, len(sig))) if got else -1
+        if flights > most:
+            found, most = got, flights
+    if not found or _spread(found) < TWO_LINES * sig.foot_px:
+        return None  # one contact line for both feet: the foot's height tells (events.py)
+    mask = contact_mask(found, len(sig))
+    _fill_short(mask, sig.times, False, max(0.045, 1.5 / fps))  # gaps: a missed point
+    _fill_short(mask, sig.times, True, max(0.03, 1.5 / fps))
+    t_on = {st.first: st.t_on for st in found if st.t_on is not None}
+    t_off = {st.last + 1: st.t_off for st in found if st.t_off is not None}
+    events = []
+    for k in np.flatnonzero(np.diff(mask.astype(np.int8))) + 1:
+        kind, refined = (TOUCHDOWN, t_on) if mask[k] else (TAKEOFF, t_off)
+        t = refined.get(int(k), edge_time(sig.times, int(k)))
+        events.append(Event(kind, int(k), t, _conf(sig, int(k))))
+    return bool(mask[0]), events
+
+
+
+def _spread(found: list[Stance]) -> float:
+    """How far apart (px) the stances' contact lines lie: 10th to 90th percentile."""
+    lines = np.array([st.line for st in found])
+    return float(np.percentile(lines, 90) - np.percentile(lines, 10))
+
+
+TWO_LINES = 0.1  # contact lines this x the foot's length apart: the feet stand on two
+
+
+def _flights(mask: np.ndarray) -> int:
+    """Take-offs in a per-frame contact mask."""
+    return int((np.diff(mask.astype(np.int8)) < 0).sum())
+
+
+def _stances(feet: np.ndarray, fps: float, foot_px: float, times: np.ndarray
+             ) -> list[Stance]:
+    """The stances in one polarity's feet points (n, k, 2) px; none where they do not show
+    a moving floor."""
+    feet = near_floor(moving_points(feet, fps, foot_px), foot_px)
+    fm = floor_motion(feet, fps, foot_px)
+    return [] if fm is None else stance_list(feet, fm, times, foot_px)
+
+
+def _conf(sig: FootSignal, k: int) -> float:
+    """Confidence of an edge at frame k: the frame evidence around it (0-1)."""
+    c = sig.conf[max(0, k - 2): k + 2]
+    c = c[np.isfinite(c)]
+    return round(float(np.clip(c.mean() if len(c) else 0.5, 0.0, 1.0)), 3)
+
+
+__all__ = ["FloorMotion", "floor_motion", "stances", "contact_mask", "moving_floor_events"]
