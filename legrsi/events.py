@@ -211,9 +211,12 @@ def _floor_at_region_bottom(sig: FootSignal) -> bool:
 
 
 def pick_signal(signals: list[FootSignal], fps: float) -> FootSignal:
-    """The candidate foot signal with the clearest hops (see :func:`flight_score`)."""
+    """The candidate foot signal with the clearest hops (see :func:`flight_score`); of the
+    regions where the feet move with a moving floor (a treadmill: tracking kept their feet
+    points), if any: the others hold no stance."""
     if not signals:
         raise LegrsiError("no foot signal to choose from")
+    signals = [s for s in signals if s.feet is not None] or signals
     scores = [flight_score(s, fps) for s in signals]
     return signals[int(np.argmax(scores))]
 

@@ -30,6 +30,7 @@ MOVING_SUPPORT = 1.5  # ... and that motion is this x as common as standing stil
 TOL_X = 0.75  # a foot on the floor moves along with it within this share of its motion
 TOL_X_MIN = 0.06  # ... or this x the foot's length (the lowest point rolls heel to toe)
 TOL_Y = 0.04  # ... and stays this x the foot's length of its vertical motion
+MAX_TILT = 0.5  # a floor seen from the side moves along the picture: dy at most this x dx
 
 
 @dataclass
@@ -116,7 +117,8 @@ STILL_S = 1.0  # s
 def floor_motion(feet: np.ndarray, fps: float, foot_px: float) -> FloorMotion | None:
     """The floor's motion from the feet's lowest points ``feet`` (n frames, k points, x y
     px; NaN where fewer; :func:`moving_points`), ``fps`` the capture rate, ``foot_px`` the
-    foot's length (px). None where the floor stands still (or too few points tell)."""
+    foot's length (px). None where the floor stands still, where the common motion is not
+    along the picture (feet rising together: not a floor) or too few points tell."""
     step = max(1, int(round(STEP_S * fps)))
     d = _pairs(feet, step)
     if len(d) < 20 or foot_px <= 0:
@@ -139,7 +141,8 @@ def floor_motion(feet: np.ndarray, fps: float, foot_px: float) -> FloorMotion | 
     def support(w: np.ndarray) -> int:
         return int(((np.abs(d[:, 0] - w[0]) <= tol_x) & (np.abs(d[:, 1] - w[1]) <= tol_y)).sum())
 
-    if speed < MOVING_MIN * foot_px or support(v) < MOVING_SUPPORT * support(np.zeros(2)):
+    if (speed < MOVING_MIN * foot_px or abs(v[1]) > MAX_TILT * abs(v[0])
+            or support(v) < MOVING_SUPPORT * support(np.zeros(2))):
         return None
     return FloorMotion(float(v[0]), float(v[1]), step, tol_x, tol_y)
 

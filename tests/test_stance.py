@@ -165,3 +165,12 @@ def test_short_clips_do_not_break_the_stance_search(n: int) -> None:
     assert got is None or isinstance(got[1], list)
     assert stance.moving_points(feet[:n, 0], 240.0, FOOT).shape == feet[:n, 0].shape
     assert stance.floor_moves(feet[:n], 240.0, FOOT) in (True, False)
+
+
+def test_feet_moving_up_together_are_no_floor() -> None:
+    """The most common motion straight up (a foot rising, filmed hand-held) is no floor."""
+    feet, t, _ = _run(240.0)
+    up = feet.copy()
+    up[..., 0], up[..., 1] = 300.0 + 0.05 * feet[..., 1], 400.0 - 0.5 * feet[..., 0]
+    assert not stance.floor_moves(up, 240.0, FOOT)
+    assert stance.floor_moves(feet, 240.0, FOOT)
