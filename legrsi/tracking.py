@@ -19,6 +19,7 @@ import numpy as np
 
 from .bgmodel import MODEL_BUDGET, analysis_grid, build_models, model_memory
 from .floorline import ShadowAccumulator, shadow_offset
+from .floormotion import floor_moves
 from .locate import (
     Located,
     clip_roi,
@@ -30,7 +31,6 @@ from .measure import Model, crop, darkening_below, feet_points, measure
 from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, stab_setup
-from .stance import floor_moves
 from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
 from .video import Frame, FrameReader
 

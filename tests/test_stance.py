@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from legrsi import stance
+from legrsi import floormotion, stance
 from legrsi.types import TAKEOFF, TOUCHDOWN, FootSignal, LegrsiError
 
 FOOT = 130.0  # px
@@ -81,8 +81,8 @@ def _assert_found(got: tuple[bool, list] | None, contact: np.ndarray) -> None:
 
 def test_the_floor_motion_is_the_belt() -> None:
     feet, t, _ = _run(240.0)
-    pts = stance.near_floor(stance.moving_points(feet[:, 0], 240.0, FOOT), FOOT)
-    fm = stance.floor_motion(pts, 240.0, FOOT)
+    pts = floormotion.near_floor(floormotion.moving_points(feet[:, 0], 240.0, FOOT), FOOT)
+    fm = floormotion.floor_motion(pts, 240.0, FOOT)
     assert fm is not None and fm.step == 8
     assert fm.dx == pytest.approx(BELT[0] * 8 / 240.0, abs=3.0)
     assert fm.dy == pytest.approx(BELT[1] * 8 / 240.0, abs=1.5)
@@ -90,7 +90,7 @@ def test_the_floor_motion_is_the_belt() -> None:
 
 def test_a_ghost_that_never_moves_is_left_out() -> None:
     feet, _, _ = _run(30.0)
-    pts = stance.moving_points(feet[:, 0], 30.0, FOOT)
+    pts = floormotion.moving_points(feet[:, 0], 30.0, FOOT)
     assert np.isnan(pts[40:-40, 3]).all()  # the ghost, but for the clip's ends
     assert np.isfinite(pts[:, :2]).all()  # the feet
 
@@ -163,8 +163,8 @@ def test_short_clips_do_not_break_the_stance_search(n: int) -> None:
     feet, t, _ = _run(240.0)
     got = stance.moving_floor_events(_signal(feet[:n], t[:n]), 240.0) if n >= 2 else None
     assert got is None or isinstance(got[1], list)
-    assert stance.moving_points(feet[:n, 0], 240.0, FOOT).shape == feet[:n, 0].shape
-    assert stance.floor_moves(feet[:n], 240.0, FOOT) in (True, False)
+    assert floormotion.moving_points(feet[:n, 0], 240.0, FOOT).shape == feet[:n, 0].shape
+    assert floormotion.floor_moves(feet[:n], 240.0, FOOT) in (True, False)
 
 
 def test_feet_moving_up_together_are_no_floor() -> None:
@@ -172,5 +172,5 @@ def test_feet_moving_up_together_are_no_floor() -> None:
     feet, t, _ = _run(240.0)
     up = feet.copy()
     up[..., 0], up[..., 1] = 300.0 + 0.05 * feet[..., 1], 400.0 - 0.5 * feet[..., 0]
-    assert not stance.floor_moves(up, 240.0, FOOT)
-    assert stance.floor_moves(feet, 240.0, FOOT)
+    assert not floormotion.floor_moves(up, 240.0, FOOT)
+    assert floormotion.floor_moves(feet, 240.0, FOOT)
