@@ -256,9 +256,10 @@ def moving_floor_events(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]
 
 
 def _spread(found: list[Stance]) -> float:
-    """How far apart (px) the stances' contact lines lie: 10th to 90th percentile."""
+    """How far apart (px) the stances' contact lines lie: 25th to 75th percentile (the near
+    and far feet take turns: half the stances each; a few odd ones do not count)."""
     lines = np.array([st.line for st in found])
-    return float(np.percentile(lines, 90) - np.percentile(lines, 10))
+    return float(np.percentile(lines, 75) - np.percentile(lines, 25))
 
 
 TWO_LINES = 0.1  # contact lines this x the foot's length apart: the feet stand on two

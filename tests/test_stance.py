@@ -14,7 +14,8 @@ LINES = ((270.0, 0.075), (252.0, 0.075))  # contact lines y = a + b x of the nea
 
 
 def _run(fps: float, steps: int = 10, contact_s: float = 0.26, flight_s: float = 0.09,
-         shadows: bool = True, ghost: bool = True, seed: int = 0
+         shadows: bool = True, ghost: bool = True, seed: int = 0,
+         lines: tuple[tuple[float, float], ...] = LINES
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feet points (n, 3, 4, 2) of a treadmill run (light shoes [0], their shadows [1], the
     foreground as a whole [2]: the shoes), the frame times (s) and the true per-frame
@@ -27,7 +28,7 @@ def _run(fps: float, steps: int = 10, contact_s: float = 0.26, flight_s: float =
     contact = np.zeros(n, bool)
     swing = 2 * period - contact_s
     for f in range(2):
-        a, b = LINES[f]
+        a, b = lines[f]
         # foot f stands from 0.1 + (2 j + f) period for contact_s (j = 0, 1, ...)
         phase = (t - 0.1 - f * period) % (2 * period)
         stand = (phase < contact_s) & (t >= 0.1 + f * period - 1e-9)
@@ -174,3 +175,11 @@ def test_feet_moving_up_together_are_no_floor() -> None:
     up[..., 0], up[..., 1] = 300.0 + 0.05 * feet[..., 1], 400.0 - 0.5 * feet[..., 0]
     assert not floormotion.floor_moves(up, 240.0, FOOT)
     assert floormotion.floor_moves(feet, 240.0, FOOT)
+
+
+def test_feet_on_one_contact_line_are_left_to_the_height_detector() -> None:
+    """Filmed from the belt's height both feet stand on one line: the foot's height above
+    it tells contact from flight (with sub-frame edges), the moving-floor path stands back."""
+    feet, t, _ = _run(240.0, lines=(LINES[0], LINES[0]))
+    assert floormotion.floor_moves(feet, 240.0, FOOT)
+    assert stance.moving_floor_events(_signal(feet, t), 240.0) is None
