@@ -1,7 +1,7 @@
 """What do the feet points of a moving floor (stance.py) cost the tracking pass?
 
 Side by side in one run, best of --repeat: tracking a hop clip (still floor) without feet
-points, and with them (the first 3 s probed, then left out); tracking a synthetic treadmill
+points, and with them (the first 1.5 s probed, then left out); tracking a synthetic treadmill
 run (the probe finds the moving floor, the points are kept for every frame) without and with
 them. Prints seconds and the ratios. The clips are rendered with legrsi.synth (cached under
 --cache).

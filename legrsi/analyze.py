@@ -36,7 +36,9 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
     info = probe(path, capture_fps)
     region = Roi.parse(roi) if isinstance(roi, str) else roi
     try:
-        candidates = tracking.track(info, region, progress=progress, feet=True)
+        # the feet points of a moving floor (stance.py) only for both feet together (a run)
+        both = all(leg == "both" for leg in legs)
+        candidates = tracking.track(info, region, progress=progress, feet=both)
     except NoMovementError as exc:
         raise NoMovementError(f"{exc}{_why_nothing(info)}") from exc
     signal = events_mod.pick_signal(candidates, info.capture_fps)

@@ -162,7 +162,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
 
 
 FEET_K = 4  # feet points kept per frame and polarity
-PROBE_S = 3.0  # s of feet points that tell whether the floor moves
+PROBE_S = 1.5  # s of feet points that tell whether the floor moves
 AHEAD_BACKLOG = 2  # frames waiting for the measuring from which the decoder crops ahead
 AHEAD_BYTES = 64e6  # crops cut ahead at most (bytes; while the models are built)
 AHEAD_MIN = 16e6  # less room than this: no decoding while the models are built
