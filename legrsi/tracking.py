@@ -117,20 +117,19 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
             _look_below(shadows[i], model, got)
         times.append(item.time)
         shifts.extend(sh)
-        if item.time >= probe_end:  # keep the feet points only on a moving floor
+        if item.time - times[0] >= probe_end:  # keep the feet points only on a moving floor
             probe_end = math.inf
-            for i in range(len(models)):
-                pts = np.array(points[i], float).reshape(-1, 3, FEET_K, 2)
-                probing[i] = probing[i] and floor_moves(pts, info.capture_fps,
-                                                        models[i].foot_px)
-                if not probing[i]:
-                    points[i] = array("d")
+            if _end_probe(points, probing, models, info.capture_fps):
+                # a treadmill: the regions where the floor stands still hold no stance
+                active = state["active"] = [i for i in active if probing[i]]
         if progress is not None and item.index % 64 == 0:
             progress(item.index + 1)
         if item.time >= next_check:
             next_check = item.time + max(PRUNE_EVERY_S, PRUNE_SPACING * item.time)
-            active, looks = still_promising(active, so_far, info.capture_fps, looks)
-            state["active"] = active
+            kept, looks = still_promising(active, so_far, info.capture_fps, looks)
+            # a region on a moving floor is kept: its hops show in the feet points
+            moving = [i for i in active if probing[i] and probe_end == math.inf]
+            active = state["active"] = [i for i in active if i in kept or i in moving]
             if len(active) == 1:
                 next_check = math.inf
     if not times:
@@ -211,6 +210,19 @@ class _Item:
             cut = crop(self.image, roi, size, sh)
             self.crops[i] = cut if cut.flags.owndata else cut.copy()  # not a view of it
         self.image = None
+
+
+def _end_probe(points: list[array], probing: list[bool], models: list[Model],
+               fps: float) -> bool:
+    """At the end of the probe: which candidates' feet points (flat, FEET_K per kind and
+    frame, analysis px) show a moving floor (``probing`` updated in place, the others'
+    points let go); whether any does."""
+    for i, model in enumerate(models):
+        pts = np.array(points[i], float).reshape(-1, 3, FEET_K, 2)
+        probing[i] = probing[i] and floor_moves(pts, fps, model.foot_px)
+        if not probing[i]:
+            points[i] = array("d")
+    return any(probing)
 
 
 def _given(roi: Roi, info: VideoInfo) -> Located:
