@@ -221,9 +221,10 @@ def _fill_short(mask: np.ndarray, times: np.ndarray, value: bool, min_s: float) 
 
 def moving_floor_events(sig: FootSignal, fps: float) -> tuple[bool, list[Event]] | None:
     """(initial_contact, events) of a clip filmed on a moving floor, from the signal's
-    feet points (``sig.feet``, px); None when it has none, the floor stands still or the
-    feet all stand on one contact line (a camera at the belt's height: the foot's height
-    above that line tells contact from flight, with sub-frame edges, events.py).
+    feet points (``sig.feet``, px); None when it has none, the floor stands still, its
+    stances cover less than MIN_COVER of the frames or the feet all stand on one contact
+    line (a camera at the belt's height: the foot's height above that line tells contact
+    from flight, with sub-frame edges, events.py).
 
     Of the three kinds of points (lighter, darker blobs, the foreground as a whole: a
     light shoe's shadow on a dark belt merges with it, a two-tone shoe comes apart), the
@@ -239,7 +240,8 @@ def moving_floor_events(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]
         flights = _flights(contact_mask(got, len(sig))) if got else -1
         if flights > most:
             found, most = got, flights
-    if not found or _spread(found) < TWO_LINES * sig.foot_px:
+    if (not found or contact_mask(found, len(sig)).mean() < MIN_COVER
+            or _spread(found) < TWO_LINES * sig.foot_px):
         return None  # one contact line for both feet: the foot's height tells (events.py)
     mask = contact_mask(found, len(sig))
     _fill_short(mask, sig.times, False, max(0.045, 1.5 / fps))  # gaps: a missed point
@@ -253,6 +255,19 @@ def moving_floor_events(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]
         events.append(Event(kind, int(k), t, _conf(sig, int(k))))
     return bool(mask[0]), events
 
+
+
+def feet_on_moving_floor(feet: np.ndarray, times: np.ndarray, fps: float, foot_px: float
+                         ) -> bool:
+    """Whether feet points (n, 3, k, 2) px of some kind show a moving floor with feet
+    standing on it in at least MIN_COVER of the frames (``times`` s, shape (n,)): a run on
+    a treadmill, not a few points drifting together."""
+    return any(contact_mask(got, len(feet)).mean() >= MIN_COVER
+               for got in (_stances(feet[:, side], fps, foot_px, times)
+                           for side in range(feet.shape[1])) if got)
+
+
+MIN_COVER = 0.3  # share of the frames a moving floor's stances cover (a run: 60 % or more)
 
 
 def _spread(found: list[Stance]) -> float:

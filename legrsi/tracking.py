@@ -19,7 +19,6 @@ import numpy as np
 
 from .bgmodel import MODEL_BUDGET, analysis_grid, build_models, model_memory
 from .floorline import ShadowAccumulator, shadow_offset
-from .floormotion import floor_moves
 from .locate import (
     Located,
     clip_roi,
@@ -31,6 +30,7 @@ from .measure import Model, crop, darkening_below, feet_points, measure
 from .prefetch import Prefetch
 from .pruning import PRUNE_EVERY_S, PRUNE_SPACING, Looks, still_promising
 from .stabilize import frame_shift, per_preview, stab_setup
+from .stance import feet_on_moving_floor
 from .types import FootSignal, NoMovementError, Roi, VideoError, VideoInfo
 from .video import Frame, FrameReader
 
@@ -119,7 +119,7 @@ def track(info: VideoInfo, roi: Roi | None = None, progress: ProgressFn | None =
         shifts.extend(sh)
         if item.time - times[0] >= probe_end:  # keep the feet points only on a moving floor
             probe_end = math.inf
-            if _end_probe(points, probing, models, info.capture_fps):
+            if _end_probe(points, probing, models, np.array(times), info.capture_fps):
                 # a treadmill: the regions where the floor stands still hold no stance
                 active = state["active"] = [i for i in active if probing[i]]
         if progress is not None and item.index % 64 == 0:
@@ -213,13 +213,14 @@ class _Item:
 
 
 def _end_probe(points: list[array], probing: list[bool], models: list[Model],
-               fps: float) -> bool:
+               times: np.ndarray, fps: float) -> bool:
     """At the end of the probe: which candidates' feet points (flat, FEET_K per kind and
-    frame, analysis px) show a moving floor (``probing`` updated in place, the others'
-    points let go); whether any does."""
+    frame, analysis px; the frames at ``times``, s) show feet on a moving floor
+    (``probing`` updated in place, the others' points let go); whether any does."""
     for i, model in enumerate(models):
         pts = np.array(points[i], float).reshape(-1, 3, FEET_K, 2)
-        probing[i] = probing[i] and floor_moves(pts, fps, model.foot_px)
+        probing[i] = probing[i] and len(pts) == len(times) and feet_on_moving_floor(
+            pts, times, fps, model.foot_px)
         if not probing[i]:
             points[i] = array("d")
     return any(probing)

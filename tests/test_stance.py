@@ -183,3 +183,14 @@ def test_feet_on_one_contact_line_are_left_to_the_height_detector() -> None:
     feet, t, _ = _run(240.0, lines=(LINES[0], LINES[0]))
     assert floormotion.floor_moves(feet, 240.0, FOOT)
     assert stance.moving_floor_events(_signal(feet, t), 240.0) is None
+
+
+def test_a_few_points_drifting_together_are_no_treadmill() -> None:
+    """One stance's worth of points carried along (a foot sliding once, a bag swinging) in a
+    clip: the probe does not keep the feet points; a whole run does."""
+    feet, t, contact = _run(30.0)
+    assert stance.feet_on_moving_floor(feet, t, 30.0, FOOT)
+    once = np.full_like(feet, np.nan)
+    first = np.flatnonzero(contact)[:8]
+    once[first] = feet[first]
+    assert not stance.feet_on_moving_floor(once, t, 30.0, FOOT)
