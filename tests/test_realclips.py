@@ -18,6 +18,7 @@ pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"{REAL} is absent on 
 def test_walking_has_no_flight() -> None:
     a = analyze_video(REAL / "walking_side_30fps.mp4", leg="both")
     assert a.reps == []
+    assert not any("treadmill" in w for w in a.warnings)
     assert all(e.kind != "takeoff" for e in a.events)
 
 
@@ -26,6 +27,7 @@ def test_running_has_a_flight_between_steps() -> None:
     back (stance.py). A flight between every step, at the step rate the clip's truth gives."""
     a = analyze_video(REAL / "running_side_30fps.mp4", leg="both")
     assert 30 <= len(a.reps) <= 38
+    assert any("the floor moves (a treadmill)" in w for w in a.warnings)
     truth = json.loads((REAL / "running_side_30fps.groundtruth.json").read_text())
     offs = np.array([e.time for e in a.events if e.kind == "takeoff"])
     step_s = float(offs[-1] - offs[0]) / (len(offs) - 1)
