@@ -26,20 +26,24 @@ from .types import TAKEOFF, TOUCHDOWN, Event, FootSignal
 
 def _links(feet: np.ndarray, fm: FloorMotion, gap: int) -> np.ndarray:
     """For each frame t and point a, the point of frame t + gap x step that moved with the
-    floor from it (index, -1 if none); shape (n, k)."""
+    floor from it (index, -1 if none); shape (n, k). In chunks of LINK_CHUNK frames (the
+    pairwise arrays of a long clip stay small)."""
     n, k, _ = feet.shape
     out = np.full((n, k), -1, int)
     s = gap * fm.step
-    if n <= s:
-        return out
-    d = feet[s:, None, :, :] - feet[:-s, :, None, :]  # (n - s, k from, k to, 2)
-    ex = np.abs(d[..., 0] - gap * fm.dx) / (gap * fm.tol_x)
-    ey = np.abs(d[..., 1] - gap * fm.dy) / fm.tol_y  # on the floor: no more up or down
-    err = np.where((ex <= 1) & (ey <= 1), ex + ey, np.inf)
-    best = np.argmin(err, axis=2)
-    ok = np.isfinite(np.take_along_axis(err, best[..., None], axis=2)[..., 0])
-    out[:-s] = np.where(ok, best, -1)
+    for c0 in range(0, max(0, n - s), LINK_CHUNK):
+        c1 = min(n - s, c0 + LINK_CHUNK)
+        d = feet[c0 + s: c1 + s, None, :, :] - feet[c0:c1, :, None, :]  # (m, k from, k to, 2)
+        ex = np.abs(d[..., 0] - gap * fm.dx) / (gap * fm.tol_x)
+        ey = np.abs(d[..., 1] - gap * fm.dy) / fm.tol_y  # on the floor: no more up or down
+        err = np.where((ex <= 1) & (ey <= 1), ex + ey, np.inf)
+        best = np.argmin(err, axis=2)
+        ok = np.isfinite(np.take_along_axis(err, best[..., None], axis=2)[..., 0])
+        out[c0:c1] = np.where(ok, best, -1)
     return out
+
+
+LINK_CHUNK = 4096
 
 
 def stances(feet: np.ndarray, fm: FloorMotion) -> list[list[tuple[int, int]]]:
