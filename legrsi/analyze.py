@@ -11,7 +11,6 @@ from . import events as events_mod
 from . import tracking
 from .corrections import correct_events
 from .metrics import PAUSE_S, build_reps, parse_legs
-from .stance import moving_floor_events
 from .types import Analysis, FootSignal, LegrsiError, NoMovementError, Roi, VideoInfo
 from .video import FrameReader, probe
 
@@ -47,8 +46,7 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
     except NoMovementError as exc:
         raise NoMovementError(f"{exc}{_why_nothing(info)}") from exc
     signal = events_mod.pick_signal(candidates, info.capture_fps)
-    moving = moving_floor_events(signal, info.capture_fps)  # (what detect would use)
-    initial_contact, events = moving or events_mod.detect(signal, info.capture_fps)
+    initial_contact, events, moving = events_mod.detect_path(signal, info.capture_fps)
     applied = 0
     fixes: list[str] = []
     if corrections is not None:
@@ -56,7 +54,7 @@ def analyze_video(path: Path | str, leg: str | list[str] = "left",
             corrections, events, initial_contact, signal.times)
     reps = build_reps(events, initial_contact, path.stem, legs, pause_s)
     warnings = list(signal.warnings) + fixes
-    if moving is not None:
+    if moving:
         warnings.append(MOVING_FLOOR_NOTE)
     warnings.extend(_passer_by_warnings(signal, info.capture_fps))
     warnings.extend(_time_base_warnings(info, reps))

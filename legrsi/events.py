@@ -53,13 +53,21 @@ def detect(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
     ``fps`` is the capture rate (frames per second). Returns (initial_contact, events) where
     events alternate touchdown / take-off in time order.
     """
+    initial_contact, events, _ = detect_path(sig, fps)
+    return initial_contact, events
+
+
+def detect_path(sig: FootSignal, fps: float) -> tuple[bool, list[Event], bool]:
+    """:func:`detect`, and whether the feet moving with a moving floor decided (a treadmill
+    filmed from above the belt, stance.py) rather than the foot's height."""
     if not _positive(fps):
         raise LegrsiError(f"frame rate must be a positive number, got {fps!r}")
     if len(sig) < 2:
         raise LegrsiError("too few frames to detect contacts")
-    # a treadmill filmed from above the belt: the feet that move with the floor
     moving = moving_floor_events(sig, fps)
-    return moving if moving is not None else _from_heights(sig, fps)
+    if moving is not None:
+        return moving[0], moving[1], True
+    return (*_from_heights(sig, fps), False)
 
 
 def _from_heights(sig: FootSignal, fps: float) -> tuple[bool, list[Event]]:
